@@ -1,0 +1,54 @@
+"""The command line as a user meets it: help, probe, the demo, and a torch-free runtime."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+
+from videocolor.cli import main
+from videocolor.demo import demo_footage
+
+
+def test_help_lists_commands(capsys) -> None:
+    try:
+        main(["--help"])
+    except SystemExit as exit_info:
+        assert exit_info.code == 0
+    out = capsys.readouterr().out
+    for name in ("probe", "grayscale", "demo"):
+        assert name in out
+
+
+def test_probe_json(capsys, clip: Path) -> None:
+    assert main(["probe", str(clip), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["width"] == 64 and info["frame_rate"] == "24" and info["frame_count"] == 12
+    assert info["color"]["matrix"] == "bt601" and info["pix_fmt"] == "yuv420p"
+
+
+def test_probe_table(capsys, clip: Path) -> None:
+    assert main(["probe", str(clip)]) == 0
+    out = capsys.readouterr().out
+    assert "frame_count" in out and "yuv420p" in out
+
+
+def test_demo_writes_video_and_picture(tmp_path: Path, capsys) -> None:
+    assert demo_footage().name == "bikes.mp4"
+    assert main(["-q", "demo", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path / "before_after.png") in out
+    picture = cv2.imread(str(tmp_path / "before_after.png"))
+    assert picture.shape[1] == 2 * 640
+
+
+def test_runtime_never_imports_torch() -> None:
+    code = (
+        "import sys, videocolor.cli, videocolor.io, videocolor.pipeline, videocolor.color; "
+        "from videocolor.commands import COMMAND_MODULES; "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

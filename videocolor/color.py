@@ -1,0 +1,302 @@
+"""Colour conversions between R'G'B', Y'CbCr and CIELAB, and the luma-preserving recombination.
+
+Every function is vectorised numpy on float32 arrays with the channel axis last. Conventions:
+
+- R'G'B' is gamma-encoded (sRGB transfer for Lab conversions) in [0, 1].
+- Y'CbCr is *normalised*: Y' in [0, 1], Cb and Cr in [-0.5, 0.5]. Code values (limited or full
+  range, any bit depth) are produced and read only by :func:`encode_ycbcr` / :func:`decode_luma`
+  and :func:`decode_chroma`, so the rest of the program never thinks about ranges.
+- CIELAB uses D65, L in [0, 100], a/b roughly in [-110, 110]: the network's colour space, as in the
+  colourisation literature.
+
+The one rule the product never breaks lives here: :func:`recombine` returns the *input* luma plane
+untouched and only ever adds chroma, fitted into the gamut so that converting to RGB and back
+reproduces the film's tones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Matrix = Literal["bt601", "bt709", "bt2020"]
+
+#: Luma coefficients (Kr, Kb) of each matrix; Kg = 1 - Kr - Kb.
+LUMA_COEFFICIENTS: dict[str, tuple[float, float]] = {
+    "bt601": (0.299, 0.114),
+    "bt709": (0.2126, 0.0722),
+    "bt2020": (0.2627, 0.0593),
+}
+
+# sRGB primaries with a D65 white, the usual conversion for colourisation work.
+_RGB_TO_XYZ = np.array(
+    [
+        [0.412453, 0.357580, 0.180423],
+        [0.212671, 0.715160, 0.072169],
+        [0.019334, 0.119193, 0.950227],
+    ],
+    dtype=np.float32,
+)
+_XYZ_TO_RGB = np.linalg.inv(_RGB_TO_XYZ).astype(np.float32)
+_D65_WHITE = np.array([0.950456, 1.0, 1.088754], dtype=np.float32)
+
+
+def _coefficients(matrix: str) -> tuple[float, float, float]:
+    try:
+        kr, kb = LUMA_COEFFICIENTS[matrix]
+    except KeyError:
+        raise ValueError(
+            f"unknown colour matrix {matrix!r}; expected one of {sorted(LUMA_COEFFICIENTS)}"
+        ) from None
+    return kr, 1.0 - kr - kb, kb
+
+
+def default_matrix(height: int) -> Matrix:
+    """The matrix an untagged stream of this height uses: BT.601 for SD, BT.709 from 720 lines."""
+    return "bt709" if height >= 720 else "bt601"
+
+
+# --------------------------------------------------------------------------- R'G'B' <-> Y'CbCr
+
+
+def rgb_to_luma(rgb: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
+    """Y' of gamma-encoded RGB (last axis), the weighted sum every video matrix defines."""
+    kr, kg, kb = _coefficients(matrix)
+    rgb = np.asarray(rgb, dtype=np.float32)
+    return (kr * rgb[..., 0] + kg * rgb[..., 1] + kb * rgb[..., 2]).astype(np.float32)
+
+
+def rgb_to_ycbcr(rgb: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
+    """Normalised Y'CbCr (Y' in [0,1], Cb/Cr in [-0.5,0.5]) from R'G'B' in [0,1]."""
+    kr, _, kb = _coefficients(matrix)
+    rgb = np.asarray(rgb, dtype=np.float32)
+    y = rgb_to_luma(rgb, matrix)
+    cb = (rgb[..., 2] - y) / (2.0 * (1.0 - kb))
+    cr = (rgb[..., 0] - y) / (2.0 * (1.0 - kr))
+    return np.stack([y, cb, cr], axis=-1).astype(np.float32)
+
+
+def _chroma_to_rgb_offsets(
+    cb: np.ndarray, cr: np.ndarray, matrix: Matrix
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What chroma adds to Y' in each of R', G', B' (so that RGB = Y' + offset)."""
+    kr, kg, kb = _coefficients(matrix)
+    dr = 2.0 * (1.0 - kr) * cr
+    db = 2.0 * (1.0 - kb) * cb
+    dg = -(kr * dr + kb * db) / kg
+    return dr, dg, db
+
+
+def ycbcr_to_rgb(ycbcr: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
+    """R'G'B' (not clipped) from normalised Y'CbCr; the exact inverse of :func:`rgb_to_ycbcr`."""
+    ycbcr = np.asarray(ycbcr, dtype=np.float32)
+    y = ycbcr[..., 0]
+    dr, dg, db = _chroma_to_rgb_offsets(ycbcr[..., 1], ycbcr[..., 2], matrix)
+    return np.stack([y + dr, y + dg, y + db], axis=-1).astype(np.float32)
+
+
+# ------------------------------------------------------------------------- code values
+
+
+@dataclass(frozen=True)
+class CodeRange:
+    """How normalised Y'CbCr maps to integer code values at one bit depth and range."""
+
+    bit_depth: int = 8
+    full_range: bool = False
+
+    @property
+    def max_code(self) -> int:
+        return (1 << self.bit_depth) - 1
+
+    @property
+    def _scale(self) -> float:
+        return float(1 << (self.bit_depth - 8))
+
+    def luma_offset_gain(self) -> tuple[float, float]:
+        if self.full_range:
+            return 0.0, float(self.max_code)
+        return 16.0 * self._scale, 219.0 * self._scale
+
+    def chroma_offset_gain(self) -> tuple[float, float]:
+        mid = float(1 << (self.bit_depth - 1))
+        if self.full_range:
+            return mid, float(self.max_code)
+        return mid, 224.0 * self._scale
+
+    @property
+    def dtype(self) -> type[np.unsignedinteger]:
+        return np.uint8 if self.bit_depth <= 8 else np.uint16
+
+
+def decode_luma(codes: np.ndarray, code_range: CodeRange) -> np.ndarray:
+    """Normalised Y' in [0, 1] (clipped) from luma code values."""
+    offset, gain = code_range.luma_offset_gain()
+    return np.clip((codes.astype(np.float32) - offset) / gain, 0.0, 1.0)
+
+
+def encode_luma(y: np.ndarray, code_range: CodeRange) -> np.ndarray:
+    """Luma code values from normalised Y'."""
+    offset, gain = code_range.luma_offset_gain()
+    codes = np.rint(np.clip(y, 0.0, 1.0) * gain + offset)
+    return np.clip(codes, 0, code_range.max_code).astype(code_range.dtype)
+
+
+def decode_chroma(codes: np.ndarray, code_range: CodeRange) -> np.ndarray:
+    """Normalised Cb or Cr in [-0.5, 0.5] from chroma code values."""
+    offset, gain = code_range.chroma_offset_gain()
+    return np.clip((codes.astype(np.float32) - offset) / gain, -0.5, 0.5)
+
+
+def encode_chroma(c: np.ndarray, code_range: CodeRange) -> np.ndarray:
+    """Chroma code values from normalised Cb or Cr."""
+    offset, gain = code_range.chroma_offset_gain()
+    codes = np.rint(np.clip(c, -0.5, 0.5) * gain + offset)
+    return np.clip(codes, 0, code_range.max_code).astype(code_range.dtype)
+
+
+def rescale_codes(codes: np.ndarray, source: CodeRange, target: CodeRange) -> np.ndarray:
+    """Luma codes in another bit depth of the *same* range, exact when the depth grows.
+
+    Limited-range video scales by a power of two (16·2^(n-8)…), so 8 → 10 bit is a shift and
+    loses nothing; full range and shrinking depth round to the nearest code.
+    """
+    if source == target:
+        return codes
+    if source.full_range == target.full_range and not source.full_range:
+        shift = target.bit_depth - source.bit_depth
+        if shift >= 0:
+            return codes.astype(target.dtype) << shift
+        rounded = (codes.astype(np.uint32) + (1 << (-shift - 1))) >> -shift
+        return np.clip(rounded, 0, target.max_code).astype(target.dtype)
+    return encode_luma(decode_luma(codes, source), target)
+
+
+# ------------------------------------------------------------------------------ CIELAB
+
+
+def srgb_to_linear(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def linear_to_srgb(v: np.ndarray) -> np.ndarray:
+    v = np.clip(np.asarray(v, dtype=np.float32), 0.0, None)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055).astype(np.float32)
+
+
+def _lab_f(t: np.ndarray) -> np.ndarray:
+    delta = 6.0 / 29.0
+    return np.where(t > delta**3, np.cbrt(t), t / (3 * delta**2) + 4.0 / 29.0)
+
+
+def _lab_f_inv(t: np.ndarray) -> np.ndarray:
+    delta = 6.0 / 29.0
+    return np.where(t > delta, t**3, 3 * delta**2 * (t - 4.0 / 29.0))
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) from sRGB-encoded RGB in [0, 1]."""
+    xyz = srgb_to_linear(rgb) @ _RGB_TO_XYZ.T / _D65_WHITE
+    f = _lab_f(xyz)
+    lab = np.stack(
+        [
+            116.0 * f[..., 1] - 16.0,
+            500.0 * (f[..., 0] - f[..., 1]),
+            200.0 * (f[..., 1] - f[..., 2]),
+        ],
+        axis=-1,
+    )
+    return lab.astype(np.float32)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """sRGB-encoded RGB clipped to [0, 1] from CIELAB (D65)."""
+    lab = np.asarray(lab, dtype=np.float32)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    fx = fy + lab[..., 1] / 500.0
+    fz = fy - lab[..., 2] / 200.0
+    xyz = np.stack([_lab_f_inv(fx), _lab_f_inv(fy), _lab_f_inv(fz)], axis=-1) * _D65_WHITE
+    return np.clip(linear_to_srgb(xyz @ _XYZ_TO_RGB.T), 0.0, 1.0).astype(np.float32)
+
+
+def luma_to_lightness(y: np.ndarray) -> np.ndarray:
+    """CIELAB L of a grey pixel whose R'=G'=B'=Y': how the network sees a black-and-white frame."""
+    lin = srgb_to_linear(y)
+    return (116.0 * _lab_f(lin) - 16.0).astype(np.float32)
+
+
+def lab_chroma_to_cbcr(y: np.ndarray, ab: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
+    """Cb/Cr (last axis 2) that give a Y' frame the hue and saturation of Lab chroma ``ab``.
+
+    The lightness comes from Y' itself, so predicted chroma never carries a tone change.
+    """
+    lab = np.concatenate([luma_to_lightness(y)[..., None], np.asarray(ab, np.float32)], axis=-1)
+    return rgb_to_ycbcr(lab_to_rgb(lab), matrix)[..., 1:]
+
+
+# ---------------------------------------------------------------------------- recombine
+
+
+def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
+    """Scale chroma towards grey, per pixel, just enough that Y' + chroma stays inside RGB [0,1].
+
+    Without this, saturated chroma on dark or bright luma turns into clipped RGB whose luma is no
+    longer the film's; desaturating keeps the tone exact and the hue unchanged.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    cbcr = np.asarray(cbcr, dtype=np.float32)
+    scale = np.ones_like(y)
+    for offset in _chroma_to_rgb_offsets(cbcr[..., 0], cbcr[..., 1], matrix):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(offset > 1e-12, (1.0 - y) / offset, np.inf)
+            down = np.where(offset < -1e-12, y / -offset, np.inf)
+        scale = np.minimum(scale, np.minimum(up, down))
+    scale = np.clip(scale, 0.0, 1.0)
+    return (cbcr * scale[..., None]).astype(np.float32)
+
+
+def recombine(
+    luma: np.ndarray,
+    cbcr: np.ndarray,
+    code_range: CodeRange = CodeRange(),
+    matrix: Matrix = "bt709",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y', Cb, Cr code planes of a coloured frame whose Y' plane *is* ``luma``.
+
+    ``luma`` holds code values of the source (any bit depth, same size as ``cbcr``); ``cbcr`` is
+    normalised chroma at full resolution. The returned Y' plane is the same array, bit for bit;
+    chroma is fitted into the gamut so that converting to RGB and back to Y' reproduces each code
+    value within ±1 (the RGB quantisation step). Chroma subsampling for 4:2:0 happens later in the
+    encoder and does not touch Y'.
+    """
+    if luma.shape != cbcr.shape[:2]:
+        raise ValueError(f"luma {luma.shape} and chroma {cbcr.shape[:2]} differ in size")
+    y = decode_luma(luma, code_range)
+    fitted = fit_chroma_to_gamut(y, cbcr, matrix)
+    return (
+        luma,
+        encode_chroma(fitted[..., 0], code_range),
+        encode_chroma(fitted[..., 1], code_range),
+    )
+
+
+def planes_to_rgb(
+    y_codes: np.ndarray,
+    cb_codes: np.ndarray,
+    cr_codes: np.ndarray,
+    code_range: CodeRange,
+    matrix: Matrix = "bt709",
+) -> np.ndarray:
+    """R'G'B' in [0, 1] (float32, HxWx3) from full-resolution Y'CbCr code planes."""
+    ycbcr = np.stack(
+        [
+            decode_luma(y_codes, code_range),
+            decode_chroma(cb_codes, code_range),
+            decode_chroma(cr_codes, code_range),
+        ],
+        axis=-1,
+    )
+    return np.clip(ycbcr_to_rgb(ycbcr, matrix), 0.0, 1.0)

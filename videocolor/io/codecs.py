@@ -1,0 +1,101 @@
+"""The output codecs videocolor writes, and what each needs from the frames.
+
+One table, so the CLI's ``--codec`` choices, the sink and the docs cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from videocolor.errors import OutputError, UnsupportedFormatError
+
+
+@dataclass(frozen=True)
+class CodecSpec:
+    """How one ``--codec`` choice is encoded."""
+
+    name: str
+    encoder: str  # FFmpeg encoder, or "image" for image sequences written with OpenCV
+    chroma_subsampling: tuple[int, int]  # (horizontal, vertical) factor
+    extensions: tuple[str, ...]
+    options: dict[str, str] = field(default_factory=dict)
+    fixed_depth: int | None = None  # bit depth the codec always writes; None: follow the source
+    description: str = ""
+
+    @property
+    def is_image_sequence(self) -> bool:
+        return self.encoder == "image"
+
+    def pix_fmt(self, source_depth: int) -> str:
+        depth = self.output_depth(source_depth)
+        layout = {(2, 2): "yuv420p", (2, 1): "yuv422p", (1, 1): "yuv444p"}[self.chroma_subsampling]
+        return layout if depth == 8 else f"{layout}{depth}le"
+
+    def output_depth(self, source_depth: int) -> int:
+        if self.fixed_depth:
+            return self.fixed_depth
+        if self.is_image_sequence:
+            return 8 if source_depth <= 8 else 16
+        return source_depth if source_depth in (8, 10, 12, 16) else 16
+
+
+CODECS: dict[str, CodecSpec] = {
+    spec.name: spec
+    for spec in (
+        CodecSpec(
+            "h264",
+            "libx264",
+            (2, 2),
+            (".mp4", ".mov", ".mkv"),
+            {"crf": "16", "preset": "medium"},
+            fixed_depth=8,
+            description="H.264 4:2:0 8-bit, CRF 16: delivery and previews",
+        ),
+        CodecSpec(
+            "prores",
+            "prores_ks",
+            (2, 1),
+            (".mov", ".mkv"),
+            {"profile": "3", "vendor": "apl0"},
+            fixed_depth=10,
+            description="ProRes 422 HQ 10-bit: editing",
+        ),
+        CodecSpec(
+            "ffv1",
+            "ffv1",
+            (1, 1),
+            (".mkv", ".avi", ".nut"),
+            {"level": "3", "g": "1", "slicecrc": "1"},
+            description="FFV1 4:4:4, source depth, lossless: archive masters",
+        ),
+        CodecSpec("png", "image", (1, 1), (".png", ""), description="PNG sequence, RGB 8/16-bit"),
+        CodecSpec(
+            "tiff",
+            "image",
+            (1, 1),
+            (".tif", ".tiff", ""),
+            description="TIFF sequence, RGB 8/16-bit",
+        ),
+    )
+}
+
+
+def check_output(codec: str, path: Path, width: int, height: int) -> CodecSpec:
+    """The codec's spec, after refusing a container or frame size it cannot take."""
+    spec = CODECS[codec]
+    if spec.is_image_sequence:
+        return spec
+    if path.suffix.lower() not in spec.extensions:
+        raise OutputError(
+            f"{path}: --codec {codec} is written to {'/'.join(spec.extensions)} files, "
+            f"not {path.suffix or 'a name without extension'}"
+        )
+    sub_w, sub_h = spec.chroma_subsampling
+    if width % sub_w or height % sub_h:
+        raise UnsupportedFormatError(
+            f"{width}x{height} cannot be stored as {spec.pix_fmt(8)} {codec} (needs "
+            f"{'even width and height' if sub_h == 2 else 'an even width'}); use --codec ffv1, "
+            "png or tiff, which take any size"
+        )
+    return spec

@@ -1,0 +1,104 @@
+"""The streaming driver: source → stage → sink, one frame at a time.
+
+A stage may hold frames back (shot buffering, two-way propagation) and emit them later: it returns
+the frames that are ready from ``process`` and everything left from ``flush``. The driver never
+special-cases look-ahead, and memory is whatever the stage chooses to hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from videocolor.io import Frame, StreamInfo, open_sink, open_source
+from videocolor.progress import Reporter
+
+log = logging.getLogger("videocolor")
+
+#: A frame ready for the sink: the original frame and its normalised Cb/Cr (None: grey).
+Output = tuple[Frame, np.ndarray | None]
+
+
+class Stage(Protocol):
+    """One step between decoding and encoding."""
+
+    def process(self, frame: Frame) -> list[Output]: ...
+
+    def flush(self) -> list[Output]: ...
+
+
+class GreyStage:
+    """Passes luma through with neutral chroma: the black-and-white version of a source."""
+
+    def process(self, frame: Frame) -> list[Output]:
+        return [(frame, None)]
+
+    def flush(self) -> list[Output]:
+        return []
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did, for ``--json`` output and for tests."""
+
+    input: str
+    output: str
+    codec: str
+    frames_written: int
+    frames_lost: int
+    width: int
+    height: int
+    decode_error: str | None = None
+
+
+def run(
+    input_path: str | Path,
+    output_path: str | Path,
+    stage: Stage,
+    *,
+    codec: str = "h264",
+    overwrite: bool = False,
+    fps: object = None,
+    progress: bool = True,
+    description: str = "encoding",
+) -> RunSummary:
+    """Decode ``input_path``, pass every frame through ``stage`` and encode ``output_path``.
+
+    The output appears only when every frame was written; on any error it is removed.
+    """
+    with open_source(input_path, fps) as source:
+        info: StreamInfo = source.info
+        with (
+            open_sink(output_path, info, codec, overwrite=overwrite) as sink,
+            Reporter(description, info.frame_count, enabled=progress) as reporter,
+        ):
+            for frame in source:
+                for ready, cbcr in stage.process(frame):
+                    sink.write(ready, cbcr)
+                reporter.advance()
+            for ready, cbcr in stage.flush():
+                sink.write(ready, cbcr)
+            written = sink.frames_written
+        if source.frames_lost or source.error:
+            log.warning(
+                "%s: decoded %d of %s frames (%d lost%s)",
+                input_path,
+                source.frames_decoded,
+                info.frame_count or "?",
+                source.frames_lost,
+                f": {source.error}" if source.error else "",
+            )
+        return RunSummary(
+            input=str(input_path),
+            output=str(output_path),
+            codec=codec,
+            frames_written=written,
+            frames_lost=source.frames_lost,
+            width=info.width,
+            height=info.height,
+            decode_error=source.error,
+        )
