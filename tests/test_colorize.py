@@ -1,0 +1,90 @@
+"""The classical colouriser: exact propagation of known motion, no leak across cuts, luma kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data as skdata
+
+from tests.clips import make_video
+from videocolor import color
+from videocolor.colorize import ColorizeStage
+from videocolor.engine import EngineSettings, colorize_clip
+from videocolor.io import open_source, read_all_luma
+from videocolor.pipeline import run
+from videocolor.shot import Shot
+
+
+def _panning_frames(count: int, step: tuple[int, int]) -> list[np.ndarray]:
+    photo = cv2.resize(skdata.astronaut(), (256, 256)).astype(np.float32) / 255
+    frames = []
+    for t in range(count):
+        dx, dy = step[0] * t, step[1] * t
+        frames.append(photo[20 + dy : 20 + dy + 96, 20 + dx : 20 + dx + 128])
+    return frames
+
+
+def test_known_translation_is_propagated_with_near_zero_chroma_error() -> None:
+    frames = _panning_frames(12, (3, 2))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    chroma = list(colorize_clip(lumas, {0: frames[0]}, "bt601"))
+    errors = []
+    for t in (4, 8, 11):
+        truth = color.rgb_to_ycbcr(frames[t], "bt601")[..., 1:]
+        inner = (slice(12, -12), slice(12, -36))  # away from the newly revealed right border
+        errors.append(np.abs(chroma[t][inner] - truth[inner]).mean())
+    grey_error = np.abs(color.rgb_to_ycbcr(frames[11], "bt601")[..., 1:]).mean()
+    assert max(errors) < 0.1 * grey_error, (errors, grey_error)
+    assert max(errors) < 0.006
+
+
+def test_two_keyframes_fuse_both_directions() -> None:
+    frames = _panning_frames(10, (2, 1))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    chroma = list(colorize_clip(lumas, {0: frames[0], 9: frames[9]}, "bt601"))
+    truth = color.rgb_to_ycbcr(frames[5], "bt601")[..., 1:]
+    assert np.abs(chroma[5][8:-8, 8:-8] - truth[8:-8, 8:-8]).mean() < 0.006
+
+
+def test_cut_does_not_leak_colour(tmp_path: Path) -> None:
+    source = make_video(tmp_path / "two_shots.mkv", frames=16, codec="ffv1", pix_fmt="yuv444p")
+    info = open_source(source).info
+    warm = np.zeros((48, 64, 3), np.float32) + np.array([0.8, 0.5, 0.3], np.float32)
+    cool = np.zeros((48, 64, 3), np.float32) + np.array([0.3, 0.5, 0.8], np.float32)
+    shots = [Shot(0, 0, 8), Shot(1, 8, 16)]
+    stage = ColorizeStage(info, shots, {0: warm, 8: cool}, settings=EngineSettings())
+    emitted = []
+    with open_source(source) as frames:
+        for frame in frames:
+            emitted += stage.process(frame)
+    emitted += stage.flush()
+    assert [f.index for f, _ in emitted] == list(range(16))
+    cr_first = np.mean([cbcr[..., 1].mean() for _, cbcr in emitted[:8]])
+    cr_second = np.mean([cbcr[..., 1].mean() for _, cbcr in emitted[8:]])
+    assert cr_first > 0.05 and cr_second < -0.05  # warm stays warm, cool stays cool
+    assert min(cbcr[..., 1].min() for _, cbcr in emitted[8:]) < 0  # nothing warm after the cut
+    assert max(cbcr[..., 1].max() for _, cbcr in emitted[8:]) < 0.02
+
+
+def test_shot_without_reference_stays_grey_and_luma_is_identical(tmp_path: Path, caplog) -> None:
+    source = make_video(tmp_path / "src.mkv", frames=10, codec="ffv1", pix_fmt="yuv444p")
+    info, lumas = read_all_luma(source)
+    rgb = cv2.cvtColor(cv2.resize(skdata.astronaut(), (64, 48)), cv2.COLOR_RGB2BGR)[..., ::-1]
+    stage = ColorizeStage(info, [Shot(0, 0, 5), Shot(1, 5, 10)], {2: rgb.astype(np.float32) / 255})
+    run(source, tmp_path / "out.mkv", stage, codec="ffv1", progress=False)
+    _, out = read_all_luma(tmp_path / "out.mkv")
+    assert np.array_equal(out, lumas)
+    assert "shot 1 (frames 5-9) has no reference" in caplog.text
+
+
+@pytest.mark.parametrize("work_lines", [24, 480])
+def test_working_resolution_upsampling_keeps_shape(work_lines: int) -> None:
+    frames = _panning_frames(3, (1, 1))
+    lumas = [color.rgb_to_luma(f, "bt709") for f in frames]
+    chroma = list(colorize_clip(lumas, {0: frames[0]}, "bt709", EngineSettings(work_lines)))
+    assert all(c.shape == (96, 128, 2) for c in chroma)
+    truth = color.rgb_to_ycbcr(frames[0], "bt709")[..., 1:]
+    assert np.abs(chroma[0] - truth).mean() < (0.02 if work_lines == 24 else 0.002)

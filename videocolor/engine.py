@@ -1,0 +1,98 @@
+"""The colouriser for one shot: working resolution in, full-resolution chroma out.
+
+Frames are scaled to the working resolution (at most ``work_lines`` lines), references are turned
+into CIELAB chroma there, :func:`videocolor.propagate.propagate_shot` carries them through the
+shot, and the chroma is converted to Cb/Cr and brought back to full resolution guided by the
+full-resolution luma (:func:`guided_upsample`), so edges follow the film, not the working grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from videocolor import color
+from videocolor.color import Matrix
+from videocolor.prior import ColourPrior
+from videocolor.propagate import PropagationSettings, propagate_shot
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    work_lines: int = 480
+    propagation: PropagationSettings = field(default_factory=PropagationSettings)
+
+
+def work_size(width: int, height: int, work_lines: int) -> tuple[int, int]:
+    """(width, height) at the working resolution: at most ``work_lines`` lines, aspect kept."""
+    if height <= work_lines:
+        return width, height
+    scale = work_lines / height
+    return max(2, round(width * scale)), work_lines
+
+
+def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if (image.shape[1], image.shape[0]) == size:
+        return image
+    shrinking = size[0] < image.shape[1]
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
+def guided_upsample(low: np.ndarray, luma_low: np.ndarray, luma_full: np.ndarray) -> np.ndarray:
+    """Chroma at full resolution from working-resolution chroma, following full-res luma edges.
+
+    The fast guided filter (He & Sun 2015): fit chroma ≈ a·luma + b at low resolution, upsample
+    the coefficients smoothly, evaluate them with the full-resolution luma.
+    """
+    if luma_low.shape == luma_full.shape:
+        return low
+    size = (luma_full.shape[1], luma_full.shape[0])
+    radius, eps = 2, 1e-4
+    box = 2 * radius + 1
+    mean_i = cv2.blur(luma_low, (box, box))
+    var_i = cv2.blur(luma_low * luma_low, (box, box)) - mean_i**2
+    out = np.empty((*luma_full.shape, low.shape[-1]), np.float32)
+    for channel in range(low.shape[-1]):
+        p = np.ascontiguousarray(low[..., channel])
+        mean_p = cv2.blur(p, (box, box))
+        a = (cv2.blur(luma_low * p, (box, box)) - mean_i * mean_p) / (var_i + eps)
+        b = mean_p - a * mean_i
+        a_full = cv2.resize(cv2.blur(a, (box, box)), size, interpolation=cv2.INTER_LINEAR)
+        b_full = cv2.resize(cv2.blur(b, (box, box)), size, interpolation=cv2.INTER_LINEAR)
+        out[..., channel] = a_full * luma_full + b_full
+    return out
+
+
+def reference_chroma(rgb: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(luma, Lab ab) of a reference image at the working size; RGB float in [0, 1]."""
+    small = resize(np.ascontiguousarray(rgb, dtype=np.float32), size)
+    return color.rgb_to_luma(small), color.rgb_to_lab(small)[..., 1:]
+
+
+def colorize_clip(
+    lumas: Sequence[np.ndarray],
+    references: dict[int, np.ndarray],
+    matrix: Matrix = "bt709",
+    settings: EngineSettings = EngineSettings(),
+) -> Iterator[np.ndarray]:
+    """Normalised Cb/Cr (H, W, 2) for each frame of one shot.
+
+    ``lumas``: the shot's Y' frames in [0, 1] at full resolution; ``references``: position in the
+    shot → RGB float image in [0, 1] (any size: resized to the frame).
+    """
+    height, width = lumas[0].shape
+    size = work_size(width, height, settings.work_lines)
+    small = [resize(luma, size) for luma in lumas]
+    keyframes, ref_lumas = {}, []
+    for index, rgb in references.items():
+        ref_luma, ab = reference_chroma(rgb, size)
+        keyframes[index] = ab
+        ref_lumas.append(small[index] if 0 <= index < len(small) else ref_luma)
+    prior = ColourPrior(ref_lumas, list(keyframes.values()))
+    chroma = propagate_shot(small, keyframes, prior, settings.propagation)
+    for luma_small, luma_full, ab in zip(small, lumas, chroma, strict=True):
+        cbcr = color.lab_chroma_to_cbcr(luma_small, ab, matrix)
+        yield guided_upsample(cbcr, luma_small, luma_full)

@@ -1,0 +1,169 @@
+"""Propagation of reference colour through a shot along optical flow, with per-pixel confidence.
+
+For every keyframe of a shot a *chain* walks away from it, frame by frame, in both directions:
+the previous frame's chroma is warped along DIS flow, its confidence is multiplied by the flow's
+forward-backward consistency and a per-step decay, and the result is refined and filled
+edge-aware (:mod:`videocolor.fill`) against the current frame's luma. Each frame then fuses the
+chains that reach it (at most one from each side: the nearest keyframes) by confidence. Colour
+never crosses a shot boundary because each shot is propagated on its own.
+
+Chroma here is CIELAB ``ab`` at the working resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from videocolor.fill import pyramid_fill, weighted_guided_filter
+from videocolor.flow import FlowEstimator, Preset, consistency, to_flow_input, warp
+from videocolor.prior import ColourPrior
+from videocolor.spill import spill_array
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    """Knobs of the classical engine; defaults measured on the DAVIS benchmark (see docs)."""
+
+    flow_preset: Preset = "medium"
+    decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
+    refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
+    refine_eps: float = 1e-3
+    evidence_threshold: float = 0.3  # window confidence under which the hole fill takes over
+    fill_confidence: float = 0.2  # confidence given to filled pixels when chained onwards
+    keep_power: float = 1.0  # trusted pixels keep their warped chroma: weight trust**keep_power
+    prior_weight: float = 0.02  # weight of the luma-conditioned colour prior in the fill
+
+
+@dataclass
+class Candidate:
+    """Chroma for one frame from one chain, with how much each pixel is trusted."""
+
+    ab: np.ndarray  # (H, W, 2) float32
+    confidence: np.ndarray  # (H, W) float32 in [0, 1]
+    distance: int = 0  # frames from the keyframe the chain started at
+
+
+class ChainStep:
+    """Moves a candidate from one frame to the next and repairs what the warp cannot carry."""
+
+    def __init__(self, settings: PropagationSettings) -> None:
+        self.settings = settings
+        self.flow = FlowEstimator(settings.flow_preset)
+
+    def __call__(
+        self, previous: Candidate, prev_luma: np.ndarray, luma: np.ndarray, prior: np.ndarray
+    ) -> Candidate:
+        s = self.settings
+        here, there = to_flow_input(luma), to_flow_input(prev_luma)
+        to_prev = self.flow(here, there)
+        from_prev = self.flow(there, here)
+        ab = warp(previous.ab, to_prev)
+        trust = warp(previous.confidence, to_prev) * consistency(to_prev, from_prev)
+        repaired = refine(ab, trust, luma, prior, s)
+        return Candidate(repaired.ab, repaired.confidence, previous.distance + 1)
+
+
+def refine(
+    ab: np.ndarray,
+    trust: np.ndarray,
+    luma: np.ndarray,
+    prior: np.ndarray,
+    settings: PropagationSettings,
+) -> Candidate:
+    """Snap chroma to this frame's luma edges and fill what no confident pixel explains.
+
+    ``prior`` is the chroma used where nothing nearby is trusted at all (the reference's colour
+    given luma), so a new object gets a plausible colour rather than grey.
+    """
+    fitted, evidence = weighted_guided_filter(
+        luma, ab, trust, settings.refine_radius, settings.refine_eps
+    )
+    weak = settings.prior_weight
+    holes = pyramid_fill(
+        (trust[..., None] * ab + weak * prior) / (trust + weak)[..., None], trust + weak
+    )
+    share = np.clip(evidence / settings.evidence_threshold, 0.0, 1.0)[..., None]
+    repaired = share * fitted + (1.0 - share) * holes
+    kept = (trust**settings.keep_power)[..., None]
+    chroma = kept * ab + (1.0 - kept) * repaired
+    confidence = np.maximum(trust, settings.fill_confidence * share[..., 0])
+    return Candidate(chroma.astype(np.float32), confidence.astype(np.float32))
+
+
+def fuse(candidates: Sequence[Candidate], decay: float) -> Candidate:
+    """Confidence-weighted mean of the chains reaching a frame; nearer keyframes weigh more."""
+    if len(candidates) == 1:
+        return candidates[0]
+    weights = [(np.maximum(c.confidence, 1e-4) * decay**c.distance)[..., None] for c in candidates]
+    total = sum(weights)
+    ab = sum(w * c.ab for w, c in zip(weights, candidates, strict=True)) / total
+    confidence = np.maximum.reduce([c.confidence for c in candidates])
+    return Candidate(ab, confidence, min(c.distance for c in candidates))
+
+
+def propagate_shot(
+    lumas: Sequence[np.ndarray],
+    keyframes: dict[int, np.ndarray],
+    prior: ColourPrior,
+    settings: PropagationSettings = PropagationSettings(),
+) -> Iterator[np.ndarray]:
+    """Chroma ``ab`` for every frame of one shot, in order, from its keyframes' chroma.
+
+    ``lumas`` are the shot's frames (working resolution, [0, 1]); ``keyframes`` maps positions in
+    the shot to reference chroma. A forward pass chains from each keyframe to the next and is kept
+    in a :class:`CandidateStore` (disk-backed for long shots, so memory does not grow with the
+    shot); a backward pass chains from each keyframe to the previous one and fuses with what is
+    stored. Frames before the first or after the last keyframe have one chain.
+    """
+    count = len(lumas)
+    store = CandidateStore(count, lumas[0].shape)
+    step = ChainStep(settings)
+
+    def walk(order: range) -> Iterator[tuple[int, Candidate | None]]:
+        current, previous = None, None
+        for index in order:
+            if index in keyframes:
+                current = Candidate(keyframes[index], np.ones(lumas[index].shape, np.float32))
+            elif current is not None:
+                current = step(current, lumas[previous], lumas[index], prior(lumas[index]))
+            previous = index
+            yield index, current
+
+    for index, candidate in walk(range(count)):
+        store.put(index, candidate)
+    for index, candidate in walk(range(count - 1, -1, -1)):
+        stored = store.get(index)
+        if candidate is not None and stored is not None and index not in keyframes:
+            store.put(index, fuse([stored, candidate], settings.decay))
+        elif candidate is not None and stored is None:
+            store.put(index, candidate)
+    for index in range(count):
+        stored = store.get(index)
+        yield stored.ab if stored is not None else prior(lumas[index])
+
+
+class CandidateStore:
+    """One candidate per frame of a shot (ab + confidence as float16, distance), spilled to disk
+    when large (:func:`videocolor.spill.spill_array`)."""
+
+    def __init__(self, count: int, shape: tuple[int, int]) -> None:
+        self._data = spill_array((count, *shape, 3), np.float16)
+        self._present = np.zeros(count, bool)
+        self._distance = np.zeros(count, np.int64)
+
+    def put(self, index: int, candidate: Candidate | None) -> None:
+        if candidate is None:
+            return
+        self._data[index, ..., :2] = candidate.ab
+        self._data[index, ..., 2] = candidate.confidence
+        self._present[index] = True
+        self._distance[index] = candidate.distance
+
+    def get(self, index: int) -> Candidate | None:
+        if not self._present[index]:
+            return None
+        data = np.asarray(self._data[index], np.float32)
+        return Candidate(data[..., :2], data[..., 2], int(self._distance[index]))
