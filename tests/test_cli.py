@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from videocolor.cli import main
 from videocolor.demo import demo_footage
@@ -42,7 +43,12 @@ def test_demo_writes_video_and_picture(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert str(tmp_path / "before_after.png") in out
     picture = cv2.imread(str(tmp_path / "before_after.png"))
-    assert picture.shape[1] == 2 * 640
+    assert picture.shape[1] == 3 * 640
+    source, grey, coloured = np.split(picture[40:].astype(int), 3, axis=1)
+    chroma = lambda rgb: np.abs(rgb - rgb.mean(axis=2, keepdims=True)).mean()  # noqa: E731
+    assert chroma(grey) < 1.5 < chroma(coloured)  # the colour really came back
+    assert np.abs(coloured - source).mean() < np.abs(grey - source).mean()
+    assert len(list((tmp_path / "references").glob("*.png"))) >= 1
 
 
 def test_runtime_never_imports_torch() -> None:

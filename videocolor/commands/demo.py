@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(args.output_dir, progress=not args.quiet)
     print(f"source footage:      {result.source}")
     print(f"black-and-white:     {result.black_and_white}")
+    print(f"references:          {result.references} (one per shot, {result.shots} shots)")
+    print(f"colourised:          {result.colourised}")
     print(f"before/after:        {result.before_after}")
-    print("colouring is not built yet: this demo stops after decode -> encode")
     return 0

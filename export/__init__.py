@@ -1,0 +1,1 @@
+"""Export of trained PyTorch models to the ONNX files the torch-free runtime loads."""

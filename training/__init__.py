@@ -1,0 +1,1 @@
+"""Training code (PyTorch): models, datasets and loops for the colourisation network."""
