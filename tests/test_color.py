@@ -31,7 +31,8 @@ def test_lab_known_values_and_round_trip() -> None:
     assert lab[1] == pytest.approx([53.24, 80.09, 67.20], abs=0.1)
     assert lab[2] == pytest.approx([0, 0, 0], abs=1e-3)
     rgb = np.random.default_rng(1).uniform(0, 1, (16, 16, 3)).astype(np.float32)
-    assert np.abs(color.lab_to_rgb(color.rgb_to_lab(rgb)) - rgb).max() < 1e-4
+    # OpenCV's float Lab uses a tabulated gamma: round trips within half an 8-bit code value
+    assert np.abs(color.lab_to_rgb(color.rgb_to_lab(rgb)) - rgb).max() < 2.5e-3
 
 
 def test_lightness_of_grey_matches_lab() -> None:

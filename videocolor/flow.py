@@ -82,3 +82,12 @@ def consistency(forward: np.ndarray, backward: np.ndarray, sigma: float = 1.0) -
     boundary = (gx**2 + gy**2).sum(-1)
     trust *= np.exp(-boundary / (0.01 * (forward**2).sum(-1) + 0.5))
     return (trust * inside_mask(forward)).astype(np.float32)
+
+
+def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A flow field at another resolution (width, height): resampled and its vectors rescaled."""
+    scale_x, scale_y = size[0] / flow.shape[1], size[1] / flow.shape[0]
+    resized = cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR)
+    resized[..., 0] *= scale_x
+    resized[..., 1] *= scale_y
+    return resized

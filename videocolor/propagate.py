@@ -15,10 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from videocolor.fill import pyramid_fill, weighted_guided_filter
-from videocolor.flow import FlowEstimator, Preset, consistency, to_flow_input, warp
+from videocolor.flow import (
+    FlowEstimator,
+    Preset,
+    consistency,
+    resize_flow,
+    to_flow_input,
+    warp,
+)
 from videocolor.prior import ColourPrior
 from videocolor.spill import spill_array
 
@@ -28,6 +36,8 @@ class PropagationSettings:
     """Knobs of the classical engine; defaults measured on the DAVIS benchmark (see docs)."""
 
     flow_preset: Preset = "medium"
+    flow_scale: float = 0.5  # flow at half the working resolution: 4x cheaper, ~0.1 dB
+    flow_min_lines: int = 240  # ...but never coarser than this (small frames keep full detail)
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
     refine_eps: float = 1e-3
@@ -58,10 +68,20 @@ class ChainStep:
     ) -> Candidate:
         s = self.settings
         here, there = to_flow_input(luma), to_flow_input(prev_luma)
+        size = (luma.shape[1], luma.shape[0])
+        lines = min(size[1], max(s.flow_min_lines, round(size[1] * s.flow_scale)))
+        scaled = lines != size[1]
+        if scaled:
+            small = (max(8, round(size[0] * lines / size[1])), lines)
+            here = cv2.resize(here, small, interpolation=cv2.INTER_AREA)
+            there = cv2.resize(there, small, interpolation=cv2.INTER_AREA)
         to_prev = self.flow(here, there)
-        from_prev = self.flow(there, here)
+        step_trust = consistency(to_prev, self.flow(there, here))
+        if scaled:
+            to_prev = resize_flow(to_prev, size)
+            step_trust = cv2.resize(step_trust, size, interpolation=cv2.INTER_LINEAR)
         ab = warp(previous.ab, to_prev)
-        trust = warp(previous.confidence, to_prev) * consistency(to_prev, from_prev)
+        trust = warp(previous.confidence, to_prev) * step_trust
         repaired = refine(ab, trust, luma, prior, s)
         return Candidate(repaired.ab, repaired.confidence, previous.distance + 1)
 
