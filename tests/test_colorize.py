@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
 from skimage import data as skdata
 
-from tests.clips import make_video
+from tests.clips import make_video, pattern_rgb
 from videocolor import color
+from videocolor.cli import main
 from videocolor.colorize import ColorizeStage
 from videocolor.engine import EngineSettings, colorize_clip
 from videocolor.io import open_source, read_all_luma
@@ -37,8 +39,8 @@ def test_known_translation_is_propagated_with_near_zero_chroma_error() -> None:
         inner = (slice(12, -12), slice(12, -36))  # away from the newly revealed right border
         errors.append(np.abs(chroma[t][inner] - truth[inner]).mean())
     grey_error = np.abs(color.rgb_to_ycbcr(frames[11], "bt601")[..., 1:]).mean()
-    assert max(errors) < 0.1 * grey_error, (errors, grey_error)
-    assert max(errors) < 0.006
+    assert max(errors) < 0.15 * grey_error, (errors, grey_error)
+    assert max(errors) < 0.006  # about one 8-bit chroma code value
 
 
 def test_two_keyframes_fuse_both_directions() -> None:
@@ -88,3 +90,44 @@ def test_working_resolution_upsampling_keeps_shape(work_lines: int) -> None:
     assert all(c.shape == (96, 128, 2) for c in chroma)
     truth = color.rgb_to_ycbcr(frames[0], "bt709")[..., 1:]
     assert np.abs(chroma[0] - truth).mean() < (0.02 if work_lines == 24 else 0.002)
+
+
+def test_colorize_command_restores_colour_from_one_painted_frame(tmp_path: Path, capsys) -> None:
+    colour = make_video(tmp_path / "colour.mkv", frames=12, codec="ffv1", pix_fmt="yuv444p")
+    assert (
+        main(["-q", "grayscale", str(colour), "-o", str(tmp_path / "bw.mkv"), "--codec", "ffv1"])
+        == 0
+    )
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    cv2.imwrite(str(refs / "000000.png"), cv2.cvtColor(pattern_rgb(0, 64, 48), cv2.COLOR_RGB2BGR))
+    assert (
+        main(
+            [
+                "-q",
+                "colorize",
+                str(tmp_path / "bw.mkv"),
+                "-o",
+                str(tmp_path / "out.mkv"),
+                "--refs",
+                str(refs),
+                "--codec",
+                "ffv1",
+            ]
+        )
+        == 0
+    )
+    _, grey = read_all_luma(tmp_path / "bw.mkv")
+    _, out = read_all_luma(tmp_path / "out.mkv")
+    assert np.array_equal(grey, out)  # the film's tones are untouched
+    with av.open(str(tmp_path / "out.mkv")) as container:
+        last = list(container.decode(video=0))[-1].to_ndarray(format="rgb24").astype(int)
+    truth = pattern_rgb(11, 64, 48).astype(int)
+    grey_rgb = np.repeat(grey[-1][..., None].astype(int), 3, axis=2)
+    assert np.abs(last - truth).mean() < 0.5 * np.abs(grey_rgb - truth).mean()
+
+
+def test_colorize_without_references_says_so(tmp_path: Path, capsys, clip: Path) -> None:
+    assert main(["colorize", str(clip), "-o", str(tmp_path / "x.mp4")]) == 1
+    assert "no references given" in capsys.readouterr().err
+    assert not (tmp_path / "x.mp4").exists()

@@ -167,8 +167,10 @@ def rescale_codes(codes: np.ndarray, source: CodeRange, target: CodeRange) -> np
 
 def _cv_colour(image: np.ndarray, code: int) -> np.ndarray:
     """OpenCV's colour conversion (float32, sRGB/D65) on any leading shape with 3 channels."""
-    flat = np.ascontiguousarray(image, dtype=np.float32).reshape(-1, 1, 3)
-    return cv2.cvtColor(flat, code).reshape(np.shape(image))
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    if image.ndim == 3:  # keep rows: OpenCV parallelises over them
+        return cv2.cvtColor(image, code)
+    return cv2.cvtColor(image.reshape(-1, 1, 3), code).reshape(image.shape)
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:

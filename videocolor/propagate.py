@@ -44,6 +44,7 @@ class PropagationSettings:
     evidence_threshold: float = 0.3  # window confidence under which the hole fill takes over
     fill_confidence: float = 0.2  # confidence given to filled pixels when chained onwards
     keep_power: float = 1.0  # trusted pixels keep their warped chroma: weight trust**keep_power
+    anchor_every: int = 2  # re-anchor on the keyframe every N frames (0: never)
     prior_weight: float = 0.02  # weight of the luma-conditioned colour prior in the fill
 
 
@@ -63,27 +64,62 @@ class ChainStep:
         self.settings = settings
         self.flow = FlowEstimator(settings.flow_preset)
 
-    def __call__(
-        self, previous: Candidate, prev_luma: np.ndarray, luma: np.ndarray, prior: np.ndarray
-    ) -> Candidate:
+    def _flow_size(self, size: tuple[int, int]) -> tuple[int, int]:
         s = self.settings
-        here, there = to_flow_input(luma), to_flow_input(prev_luma)
-        size = (luma.shape[1], luma.shape[0])
         lines = min(size[1], max(s.flow_min_lines, round(size[1] * s.flow_scale)))
-        scaled = lines != size[1]
-        if scaled:
-            small = (max(8, round(size[0] * lines / size[1])), lines)
-            here = cv2.resize(here, small, interpolation=cv2.INTER_AREA)
-            there = cv2.resize(there, small, interpolation=cv2.INTER_AREA)
-        to_prev = self.flow(here, there)
-        step_trust = consistency(to_prev, self.flow(there, here))
-        if scaled:
-            to_prev = resize_flow(to_prev, size)
-            step_trust = cv2.resize(step_trust, size, interpolation=cv2.INTER_LINEAR)
+        return max(8, round(size[0] * lines / size[1])), lines
+
+    def follow(self, source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flow from frame ``source`` to frame ``target`` (luma in [0, 1]) at the flow resolution,
+        returned at the working resolution with its per-pixel consistency."""
+        size = (source.shape[1], source.shape[0])
+        small = self._flow_size(size)
+        a, b = to_flow_input(source), to_flow_input(target)
+        if small != size:
+            a = cv2.resize(a, small, interpolation=cv2.INTER_AREA)
+            b = cv2.resize(b, small, interpolation=cv2.INTER_AREA)
+        flow = self.flow(a, b)
+        trust = consistency(flow, self.flow(b, a))
+        if small != size:
+            flow = resize_flow(flow, size)
+            trust = cv2.resize(trust, size, interpolation=cv2.INTER_LINEAR)
+        return flow, trust
+
+    def __call__(
+        self,
+        previous: Candidate,
+        prev_luma: np.ndarray,
+        luma: np.ndarray,
+        prior: np.ndarray,
+        anchor: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> Candidate:
+        """The candidate for ``luma`` from the previous frame's, optionally re-anchored on the
+        keyframe itself (``anchor`` = its luma and chroma) so that drift does not accumulate."""
+        to_prev, step_trust = self.follow(luma, prev_luma)
         ab = warp(previous.ab, to_prev)
         trust = warp(previous.confidence, to_prev) * step_trust
-        repaired = refine(ab, trust, luma, prior, s)
+        if anchor is not None:
+            ab, trust = self._reanchor(ab, trust, luma, anchor, previous.distance + 1)
+        repaired = refine(ab, trust, luma, prior, self.settings)
         return Candidate(repaired.ab, repaired.confidence, previous.distance + 1)
+
+    def _reanchor(
+        self,
+        ab: np.ndarray,
+        trust: np.ndarray,
+        luma: np.ndarray,
+        anchor: tuple[np.ndarray, np.ndarray],
+        distance: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Blend in chroma fetched straight from the keyframe where that flow is trustworthy."""
+        key_luma, key_ab = anchor
+        to_key, key_trust = self.follow(luma, key_luma)
+        agreement = np.exp(-((warp(key_luma, to_key) - luma) ** 2) / (2 * 0.04**2))
+        direct = key_trust * agreement
+        chained = trust * self.settings.decay**distance
+        total = np.maximum(direct + chained, 1e-6)[..., None]
+        blended = (chained[..., None] * ab + direct[..., None] * warp(key_ab, to_key)) / total
+        return blended.astype(np.float32), np.maximum(trust, direct).astype(np.float32)
 
 
 def refine(
@@ -133,36 +169,40 @@ def propagate_shot(
     """Chroma ``ab`` for every frame of one shot, in order, from its keyframes' chroma.
 
     ``lumas`` are the shot's frames (working resolution, [0, 1]); ``keyframes`` maps positions in
-    the shot to reference chroma. A forward pass chains from each keyframe to the next and is kept
-    in a :class:`CandidateStore` (disk-backed for long shots, so memory does not grow with the
-    shot); a backward pass chains from each keyframe to the previous one and fuses with what is
-    stored. Frames before the first or after the last keyframe have one chain.
+    the shot to reference chroma. A backward pass chains from each keyframe to the previous one
+    and is kept in a :class:`CandidateStore` (disk-backed for long shots, so memory does not grow
+    with the shot); a forward pass then chains from each keyframe to the next, fuses with what is
+    stored and yields each frame at once. Frames before the first or after the last keyframe have
+    one chain, and after the last keyframe nothing is stored.
     """
     count = len(lumas)
-    store = CandidateStore(count, lumas[0].shape)
+    last_key = max(keyframes)
+    store = CandidateStore(last_key + 1, lumas[0].shape)
     step = ChainStep(settings)
 
-    def walk(order: range) -> Iterator[tuple[int, Candidate | None]]:
+    def walk(order: range, direction: int) -> Iterator[tuple[int, Candidate | None]]:
         current, previous = None, None
         for index in order:
             if index in keyframes:
                 current = Candidate(keyframes[index], np.ones(lumas[index].shape, np.float32))
             elif current is not None:
-                current = step(current, lumas[previous], lumas[index], prior(lumas[index]))
+                distance = current.distance + 1
+                anchor = None
+                if settings.anchor_every and distance % settings.anchor_every == 0:
+                    key = index - distance * direction
+                    anchor = (lumas[key], keyframes[key])
+                current = step(current, lumas[previous], lumas[index], prior(lumas[index]), anchor)
             previous = index
             yield index, current
 
-    for index, candidate in walk(range(count)):
-        store.put(index, candidate)
-    for index, candidate in walk(range(count - 1, -1, -1)):
-        stored = store.get(index)
-        if candidate is not None and stored is not None and index not in keyframes:
-            store.put(index, fuse([stored, candidate], settings.decay))
-        elif candidate is not None and stored is None:
+    # Backward chains only exist before the last keyframe: store those, then stream forward.
+    for index, candidate in walk(range(last_key, -1, -1), -1):
+        if index not in keyframes:
             store.put(index, candidate)
-    for index in range(count):
-        stored = store.get(index)
-        yield stored.ab if stored is not None else prior(lumas[index])
+    for index, candidate in walk(range(count), 1):
+        backward = store.get(index) if index < last_key else None
+        chains = [c for c in (candidate, backward) if c is not None]
+        yield fuse(chains, settings.decay).ab if chains else prior(lumas[index])
 
 
 class CandidateStore:

@@ -32,26 +32,10 @@ class AtomicOutput:
         self.final = Path(final)
         self.is_dir = is_dir
         self.overwrite = overwrite
-        for source in inputs:
-            if _same_path(self.final, Path(source)):
-                raise OutputError(f"{self.final}: output path is the input; choose another name")
-        if self.final.exists() and not overwrite:
-            raise OutputError(f"{self.final}: already exists (use --overwrite to replace it)")
-        folder = self.final.parent
-        if not folder.is_dir():
-            raise OutputError(f"{folder}: output folder does not exist")
+        folder = check_output_path(self.final, inputs=inputs, overwrite=overwrite)
         self.temp = folder / f".{self.final.name}.partial-{os.getpid()}{self.final.suffix}"
-        self._probe_writable(folder)
         if is_dir:
             self.temp.mkdir()
-
-    def _probe_writable(self, folder: Path) -> None:
-        probe = folder / f".{self.final.name}.probe-{os.getpid()}"
-        try:
-            probe.touch()
-            probe.unlink()
-        except OSError as exc:
-            raise OutputError(f"{folder}: output folder is not writable ({exc.strerror})") from None
 
     def commit(self) -> Path:
         """Move the finished temporary output to its final name."""
@@ -73,3 +57,25 @@ def _same_path(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
     except OSError:
         return False
+
+
+def check_output_path(
+    final: Path, *, inputs: tuple[Path, ...] = (), overwrite: bool = False
+) -> Path:
+    """Refuse an output that is an input, exists without ``overwrite``, or has no writable
+    folder; returns the folder. Run before long work so that bad paths fail at once."""
+    for source in inputs:
+        if _same_path(final, Path(source)):
+            raise OutputError(f"{final}: output path is the input; choose another name")
+    if final.exists() and not overwrite:
+        raise OutputError(f"{final}: already exists (use --overwrite to replace it)")
+    folder = final.parent
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: output folder does not exist")
+    probe = folder / f".{final.name}.probe-{os.getpid()}"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{folder}: output folder is not writable ({exc.strerror})") from None
+    return folder
