@@ -34,7 +34,11 @@ def clip(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def fail_on_error_logs(caplog: pytest.LogCaptureFixture):
-    """A test that makes videocolor log an ERROR fails, even if its assertions pass."""
+    """A test that makes videocolor log an ERROR fails, even if its assertions pass.
+
+    The CLI sets the ``videocolor`` logger's level (``-q``); it is reset so tests stay independent.
+    """
+    logging.getLogger("videocolor").setLevel(logging.NOTSET)
     yield
     errors = [
         r
