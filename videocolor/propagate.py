@@ -43,7 +43,7 @@ class PropagationSettings:
     refine_eps: float = 1e-3
     evidence_threshold: float = 0.3  # window confidence under which the hole fill takes over
     fill_confidence: float = 0.2  # confidence given to filled pixels when chained onwards
-    keep_power: float = 1.0  # trusted pixels keep their warped chroma: weight trust**keep_power
+    repair_scale: float = 0.5  # resolution of the repair of untrusted pixels (min 120 lines)
     anchor_every: int = 2  # re-anchor on the keyframe every N frames (0: never)
     prior_weight: float = 0.02  # weight of the luma-conditioned colour prior in the fill
 
@@ -129,23 +129,35 @@ def refine(
     prior: np.ndarray,
     settings: PropagationSettings,
 ) -> Candidate:
-    """Snap chroma to this frame's luma edges and fill what no confident pixel explains.
+    """Keep trusted chroma; elsewhere snap it to this frame's luma edges or fill it.
 
+    The repair (a confidence-weighted guided fit, and a push-pull fill where the fit has too
+    little evidence) runs at ``repair_scale`` of the working resolution: it only decides the
+    colour of untrusted pixels, which have no fine detail worth paying full resolution for.
     ``prior`` is the chroma used where nothing nearby is trusted at all (the reference's colour
     given luma), so a new object gets a plausible colour rather than grey.
     """
-    fitted, evidence = weighted_guided_filter(
-        luma, ab, trust, settings.refine_radius, settings.refine_eps
-    )
+    size = (luma.shape[1], luma.shape[0])
+    lines = min(size[1], max(120, round(size[1] * settings.repair_scale)))
+    small = (max(8, round(size[0] * lines / size[1])), lines)
+
+    def shrink(data: np.ndarray) -> np.ndarray:
+        return data if small == size else cv2.resize(data, small, interpolation=cv2.INTER_AREA)
+
+    s_luma, s_ab, s_trust, s_prior = shrink(luma), shrink(ab), shrink(trust), shrink(prior)
+    radius = max(1, round(settings.refine_radius * lines / size[1]))
+    fitted, evidence = weighted_guided_filter(s_luma, s_ab, s_trust, radius, settings.refine_eps)
     weak = settings.prior_weight
     holes = pyramid_fill(
-        (trust[..., None] * ab + weak * prior) / (trust + weak)[..., None], trust + weak
+        (s_trust[..., None] * s_ab + weak * s_prior) / (s_trust + weak)[..., None], s_trust + weak
     )
-    share = np.clip(evidence / settings.evidence_threshold, 0.0, 1.0)[..., None]
-    repaired = share * fitted + (1.0 - share) * holes
-    kept = (trust**settings.keep_power)[..., None]
-    chroma = kept * ab + (1.0 - kept) * repaired
-    confidence = np.maximum(trust, settings.fill_confidence * share[..., 0])
+    share = np.clip(evidence / settings.evidence_threshold, 0.0, 1.0)
+    repaired = np.dstack([share[..., None] * fitted + (1.0 - share[..., None]) * holes, share])
+    if small != size:
+        repaired = cv2.resize(repaired, size, interpolation=cv2.INTER_LINEAR)
+    kept = trust[..., None]
+    chroma = kept * ab + (1.0 - kept) * repaired[..., :2]
+    confidence = np.maximum(trust, settings.fill_confidence * repaired[..., 2])
     return Candidate(chroma.astype(np.float32), confidence.astype(np.float32))
 
 
