@@ -68,21 +68,30 @@ def _build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(subparsers)
-    for subparser in subparsers.choices.values():  # -q/--debug also after the command name
-        subparser.add_argument(
-            "-q",
-            "--quiet",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="no progress bars or notes",
-        )
-        subparser.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="show tracebacks and debug logs",
-        )
+    _add_common_flags(subparsers)
     return parser
+
+
+def _add_common_flags(subparsers: argparse._SubParsersAction) -> None:
+    """-q/--debug also after a (nested) command name, without overriding the top-level ones."""
+    for subparser in subparsers.choices.values():
+        nested = [a for a in subparser._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in nested:
+            _add_common_flags(action)
+        if not nested:
+            subparser.add_argument(
+                "-q",
+                "--quiet",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="no progress bars or notes",
+            )
+            subparser.add_argument(
+                "--debug",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="show tracebacks and debug logs",
+            )
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

@@ -1,0 +1,129 @@
+"""``videocolor colorize``: decode → shots → references → propagate → recombine → encode."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from videocolor.cli import add_input_arguments, add_output_arguments, print_json
+from videocolor.colorize import ColorizeStage
+from videocolor.engine import EngineSettings
+from videocolor.errors import ReferenceImageError
+from videocolor.io import open_source
+from videocolor.io.codecs import check_output
+from videocolor.io.safe_output import check_output_path
+from videocolor.pipeline import run as run_pipeline
+from videocolor.propagate import PropagationSettings
+from videocolor.refcheck import check_references
+from videocolor.refs import Reference
+
+log = logging.getLogger("videocolor")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "colorize",
+        help="colour a black-and-white video from painted reference frames",
+        description="Colour every shot from the references that fall inside it (or its "
+        "exemplars), propagating along optical flow; the film's luma is kept exactly and audio "
+        "is copied.",
+    )
+    add_input_arguments(parser)
+    add_output_arguments(parser)
+    parser.add_argument(
+        "--refs",
+        type=Path,
+        help="folder of coloured reference frames "
+        "(000123.png = frame 123, 0-based; see `videocolor refs check`)",
+    )
+    parser.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="add N to every reference's frame number (references numbered "
+        "in another cut of the film)",
+    )
+    parser.add_argument(
+        "--work-res",
+        type=int,
+        default=480,
+        metavar="LINES",
+        help="working resolution in lines (default 480)",
+    )
+    parser.add_argument(
+        "--flow",
+        choices=["ultrafast", "fast", "medium"],
+        default="medium",
+        help="optical-flow preset (default medium)",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    parser.set_defaults(handler=run)
+
+
+def _split(
+    references: list[Reference], width: int, height: int
+) -> tuple[dict[int, np.ndarray], dict[int, list[np.ndarray]]]:
+    """Painted keyframes by frame, and exemplars by shot (-1: every shot); unusable ones are
+    reported and left out."""
+    keyframes, exemplars = {}, {}
+    for reference in references:
+        if not reference.usable:
+            reasons = "; ".join(f.message for f in reference.findings if f.level == "error")
+            log.warning("%s: not used (%s)", reference.path.name, reasons)
+        elif reference.frame is not None:
+            keyframes[reference.frame] = reference.frame_rgb(width, height)
+        else:
+            shot = -1 if reference.shot is None else reference.shot
+            exemplars.setdefault(shot, []).append(reference.rgb())
+    return keyframes, exemplars
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.refs is None:
+        raise ReferenceImageError(
+            "no references given: pass --refs DIR with coloured keyframes (automatic colour "
+            "needs the colourisation network, which is not bundled yet)"
+        )
+    with open_source(args.input, args.fps) as source:
+        info = source.info
+    check_output(args.codec, args.output, info.width, info.height)
+    check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
+    report = check_references(
+        args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
+    )
+    shots = report.shots
+    keyframes, exemplars = _split(report.references, info.width, info.height)
+    if not keyframes and not exemplars:
+        hint = f"; {report.offset_hint.message}" if report.offset_hint else ""
+        raise ReferenceImageError(f"{args.refs}: no usable reference image{hint}")
+    settings = EngineSettings(args.work_res, PropagationSettings(flow_preset=args.flow))
+    stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
+    summary = run_pipeline(
+        args.input,
+        args.output,
+        stage,
+        codec=args.codec,
+        overwrite=args.overwrite,
+        fps=args.fps,
+        progress=not args.quiet,
+        description="colourising",
+    )
+    if args.json:
+        print_json(
+            {
+                **asdict(summary),
+                "shots": len(shots),
+                "references": len(keyframes),
+                "exemplar_shots": sorted(exemplars),
+            }
+        )
+    elif not args.quiet:
+        print(
+            f"coloured {summary.frames_written} frames in {len(shots)} shots from "
+            f"{len(keyframes)} references: {summary.output}"
+        )
+    return 0

@@ -1,0 +1,170 @@
+"""``videocolor refs``: suggest the keyframes to paint, and check painted references.
+
+``refs suggest`` writes a folder of canvases (``000123.png``), ``refs.json`` and a contact sheet;
+``refs check`` compares each reference with the frame it names and exits 1 when any is unusable,
+so a script can stop before colouring from a wrong reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from videocolor.cli import add_input_arguments, print_json
+from videocolor.refcanvas import CONTACT_SHEET, suggest_references
+from videocolor.refcheck import ReferenceReport, check_references
+from videocolor.refsuggest import SuggestSettings
+from videocolor.shot import timecode
+
+_STYLE = {"OK": "green", "WARN": "yellow", "ERROR": "bold red"}
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "refs",
+        help="suggest keyframes to paint; check painted references",
+        description="Reference frames: which to paint (suggest) and whether they fit (check).",
+    )
+    actions = parser.add_subparsers(dest="refs_action", metavar="ACTION", required=True)
+
+    suggest = actions.add_parser(
+        "suggest",
+        help="write canvases of the keyframes to paint, refs.json and a contact sheet",
+        description="Choose keyframes shot by shot (sharp, well exposed, representative; more "
+        "where optical-flow coverage falls) and write them as PNG canvases named by frame.",
+    )
+    add_input_arguments(suggest)
+    suggest.add_argument("-o", "--output", required=True, type=Path, help="folder to write")
+    suggest.add_argument(
+        "--max-per-shot",
+        type=_positive_int,
+        default=SuggestSettings.max_per_shot,
+        help="most keyframes in one shot (default %(default)s)",
+    )
+    suggest.add_argument(
+        "--min-coverage",
+        type=_share,
+        default=SuggestSettings.min_coverage,
+        help="add a keyframe where less than this share of a frame is reachable by flow "
+        "from the keyframes (default %(default)s)",
+    )
+    suggest.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    suggest.add_argument("--json", action="store_true", help="print a JSON summary")
+    suggest.set_defaults(handler=run_suggest)
+
+    check = actions.add_parser(
+        "check",
+        help="check each reference against its frame",
+        description="Match every reference to the frame its name gives (the last number in the "
+        "file name, 0-based; or refs.json) and report wrong frames, framing, tones, colour and "
+        "size. Exit code 1 when any reference is unusable.",
+    )
+    add_input_arguments(check)
+    check.add_argument("refdir", type=Path, help="folder of reference images")
+    check.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="added to frame numbers taken from file names, for references numbered from "
+        "another origin (e.g. --offset -869)",
+    )
+    check.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    check.set_defaults(handler=run_check)
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    settings = SuggestSettings(max_per_shot=args.max_per_shot, min_coverage=args.min_coverage)
+    suggestion = suggest_references(
+        args.input,
+        args.output,
+        settings=settings,
+        overwrite=args.overwrite,
+        fps=args.fps,
+        progress=not args.quiet,
+    )
+    keyframes = suggestion.keyframes
+    if args.json:
+        print_json(
+            {
+                "output": str(args.output),
+                "shots": len(suggestion.plans),
+                "keyframes": [
+                    {"frame": k.frame, "shot": k.shot, "reason": k.reason} for k in keyframes
+                ],
+                "contact_sheet": str(args.output / CONTACT_SHEET),
+            }
+        )
+        return 0
+    if not args.quiet:
+        table = Table(title=f"keyframes to paint in {args.input}")
+        for column in ("shot", "frame", "timecode", "why"):
+            table.add_column(column)
+        for k in keyframes:
+            table.add_row(
+                str(k.shot), str(k.frame), timecode(k.frame, suggestion.frame_rate), k.reason
+            )
+        Console().print(table)
+    print(
+        f"wrote {len(keyframes)} keyframes for {len(suggestion.plans)} shots to {args.output} "
+        f"(contact sheet: {args.output / CONTACT_SHEET})"
+    )
+    return 0
+
+
+def _print_report(report: ReferenceReport) -> None:
+    table = Table(
+        title=f"references in {report.refdir} for {report.source.name} "
+        f"({report.frame_count} frames, {len(report.shots)} shots)"
+    )
+    for column in ("file", "frame", "shot", "status", "r", "notes"):
+        table.add_column(column, overflow="fold")
+    for ref in report.references:
+        frame = "exemplar" if ref.is_exemplar else str(ref.frame)
+        score = f"{ref.match.score:.2f}" if ref.match else "-"
+        notes = "; ".join(f.message for f in ref.ordered_findings())
+        table.add_row(
+            ref.path.name,
+            frame,
+            "-" if ref.shot is None else str(ref.shot),
+            f"[{_STYLE[ref.status]}]{ref.status}[/]",
+            score,
+            notes,
+        )
+    console = Console()
+    console.print(table)
+    counts = report.counts()
+    console.print(
+        f"{len(report.references)} references: {counts['OK']} OK, {counts['WARN']} WARN, "
+        f"{counts['ERROR']} ERROR",
+        highlight=False,
+    )
+    if report.offset_hint:
+        console.print(report.offset_hint.message, highlight=False)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    report = check_references(
+        args.input, args.refdir, offset=args.offset, fps=args.fps, progress=not args.quiet
+    )
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        _print_report(report)
+    return 0 if report.ok else 1

@@ -1,0 +1,157 @@
+"""The folder ``videocolor refs suggest`` writes: canvases to paint, a manifest, a contact sheet.
+
+Each keyframe becomes ``000123.png`` (its 0-based frame number, six digits): the frame's Y' as
+an RGB image with R = G = B, full range, 16-bit when the source is deeper than 8 bits. RGB rather
+than a grey PNG so that paint programs open it in a colour mode; the colourist paints over it and
+saves under the same name, and ``refs check`` then finds each painted frame where it belongs.
+``refs.json`` records the frame, timecode, shot and reason of every keyframe, and
+``contact_sheet.png`` shows them shot by shot.
+
+The folder appears whole or not at all (:class:`videocolor.io.safe_output.AtomicOutput`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from videocolor.contact_sheet import SheetRow, Tile, draw_contact_sheet
+from videocolor.errors import OutputError
+from videocolor.io import open_source
+from videocolor.io.safe_output import AtomicOutput
+from videocolor.refmanifest import Manifest, ManifestEntry, write_manifest
+from videocolor.refsuggest import Suggestion, SuggestSettings, suggest_keyframes
+from videocolor.shot import Shot, timecode
+
+CONTACT_SHEET = "contact_sheet.png"
+_TILE_WIDTH = 240
+
+
+def canvas_name(frame: int) -> str:
+    return f"{frame:06d}.png"
+
+
+def _canvas(luma_unit: np.ndarray, deep: bool) -> np.ndarray:
+    scale, dtype = (65535.0, np.uint16) if deep else (255.0, np.uint8)
+    grey = np.rint(np.clip(luma_unit, 0.0, 1.0) * scale).astype(dtype)
+    return np.repeat(grey[..., None], 3, axis=-1)
+
+
+def _write_canvases(suggestion: Suggestion, folder: Path) -> dict[int, np.ndarray]:
+    """Write every keyframe's canvas; return an 8-bit thumbnail of each for the sheet."""
+    wanted = {k.frame for k in suggestion.keyframes}
+    info = suggestion.info
+    deep = info.bit_depth > 8
+    size = (_TILE_WIDTH, max(8, round(_TILE_WIDTH * info.height / info.width)))
+    thumbnails: dict[int, np.ndarray] = {}
+    with open_source(suggestion.source, suggestion.frame_rate) as opened:
+        for frame in opened:
+            if frame.index in wanted:
+                unit = frame.luma_unit(info.code_range)
+                path = folder / canvas_name(frame.index)
+                if not cv2.imwrite(str(path), _canvas(unit, deep)):
+                    raise OutputError(f"{path}: could not write the PNG")
+                small = cv2.resize(unit, size, interpolation=cv2.INTER_AREA)
+                thumbnails[frame.index] = np.rint(small * 255.0).astype(np.uint8)
+            if len(thumbnails) == len(wanted):
+                break
+    return thumbnails
+
+
+def _shot_heading(shot: Shot, suggestion: Suggestion, lowest: float) -> tuple[str, ...]:
+    rate = suggestion.frame_rate
+    return (
+        f"shot {shot.index}",
+        f"frames {shot.start}-{shot.end - 1}",
+        f"from {timecode(shot.start, rate)}",
+        f"to   {timecode(shot.end - 1, rate)}",
+        f"coverage >= {lowest:.2f}",
+    )
+
+
+def _sheet(suggestion: Suggestion, thumbnails: dict[int, np.ndarray]) -> np.ndarray:
+    rows = []
+    for plan in suggestion.plans:
+        tiles = tuple(
+            Tile(
+                thumbnails[k.frame],
+                (
+                    f"frame {k.frame}",
+                    timecode(k.frame, suggestion.frame_rate),
+                    "first pick" if k.coverage is None else f"coverage {k.coverage:.2f}",
+                ),
+            )
+            for k in plan.keyframes
+            if k.frame in thumbnails
+        )
+        rows.append(SheetRow(_shot_heading(plan.shot, suggestion, plan.lowest_coverage), tiles))
+    count = len(suggestion.keyframes)
+    title = (
+        f"{suggestion.source.name}: {len(suggestion.plans)} shots, {count} keyframes to paint "
+        f"({suggestion.frame_count} frames at {float(suggestion.frame_rate):g} fps)"
+    )
+    aspect = suggestion.info.width / suggestion.info.height
+    return draw_contact_sheet(title, rows, aspect, tile_width=_TILE_WIDTH)
+
+
+def _manifest(suggestion: Suggestion) -> Manifest:
+    rate = suggestion.frame_rate
+    entries = tuple(
+        ManifestEntry(canvas_name(k.frame), k.frame, k.shot, timecode(k.frame, rate), k.reason)
+        for k in suggestion.keyframes
+    )
+    settings = suggestion.settings
+    shots = [
+        {
+            **plan.shot.as_dict(rate),
+            "keyframes": [k.frame for k in plan.keyframes],
+            "lowest_coverage": round(plan.lowest_coverage, 3),
+        }
+        for plan in suggestion.plans
+    ]
+    extra = {
+        "source": str(suggestion.source),
+        "frame_count": suggestion.frame_count,
+        "frame_rate": str(rate),
+        "settings": {
+            "max_per_shot": settings.max_per_shot,
+            "min_coverage": settings.min_coverage,
+            "flow_width": settings.flow_width,
+        },
+        "shots": shots,
+    }
+    return Manifest(entries, CONTACT_SHEET, extra)
+
+
+def suggest_references(
+    source: str | Path,
+    refdir: str | Path,
+    *,
+    settings: SuggestSettings | None = None,
+    shots: list[Shot] | None = None,
+    overwrite: bool = False,
+    fps: Fraction | None = None,
+    progress: bool = False,
+) -> Suggestion:
+    """Choose keyframes for ``source`` and write the reference folder ``refdir``.
+
+    The output folder is checked before any work starts and written under a temporary name.
+    """
+    output = AtomicOutput(refdir, inputs=(Path(source),), overwrite=overwrite, is_dir=True)
+    try:
+        suggestion = suggest_keyframes(
+            source, shots=shots, settings=settings or SuggestSettings(), fps=fps, progress=progress
+        )
+        thumbnails = _write_canvases(suggestion, output.temp)
+        write_manifest(output.temp, _manifest(suggestion))
+        sheet = _sheet(suggestion, thumbnails)
+        if not cv2.imwrite(str(output.temp / CONTACT_SHEET), sheet):
+            raise OutputError(f"{output.temp / CONTACT_SHEET}: could not write the PNG")
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+    return suggestion
