@@ -29,6 +29,7 @@ import numpy as np
 import onnxruntime as ort
 
 from videocolor.errors import InputNotFoundError, ModelError, VideocolorError
+from videocolor.metrics import top_k_accuracy
 
 #: Where ``python -m export.classifier`` writes the model by default.
 PACKAGED_MODEL = Path(__file__).resolve().parent / "models" / "efficientnet_lite0_imagenet.onnx"
@@ -185,16 +186,7 @@ class ImageNetClassifier:
                 for start in range(0, len(paths), batch_size)
             ]
         )
-        return top_k_accuracy(scores, targets, ks=(1, 5))
-
-
-def top_k_accuracy(
-    logits: np.ndarray, targets: np.ndarray, ks: Sequence[int] = (1, 5)
-) -> dict[str, float]:
-    """Fraction of rows whose target is among the k highest logits, as ``{"top1": ...}``."""
-    ranked = np.argsort(-logits, axis=1)
-    hits = ranked == np.asarray(targets)[:, None]
-    return {f"top{k}": float(hits[:, :k].any(axis=1).mean()) for k in ks}
+        return {f"top{k}": top_k_accuracy(scores, targets, k) for k in (1, 5)}
 
 
 def image_files(folder: Path) -> list[Path]:
