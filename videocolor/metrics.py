@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from videocolor.color import rgb_to_lab
+from videocolor.flow import inside_mask, warp
 
 Space = Literal["ab", "rgb"]
 
@@ -370,31 +371,6 @@ def dis_flow(a: np.ndarray, b: np.ndarray, dis: cv2.DISOpticalFlow | None = None
     return dis.calc(to_gray_u8(a), to_gray_u8(b), None)
 
 
-def _sampling_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    height, width = flow.shape[:2]
-    gx, gy = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return (
-        np.ascontiguousarray(gx + flow[..., 0].astype(np.float32)),
-        np.ascontiguousarray(gy + flow[..., 1].astype(np.float32)),
-    )
-
-
-def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Pull ``image`` (on the flow's target frame) onto the flow's source grid, bilinearly.
-
-    ``warp(frame_b, dis_flow(a, b))`` is b seen from a's pixels. Samples outside the frame repeat
-    the edge; :func:`occlusion_mask` marks those pixels invalid anyway.
-    """
-    map_x, map_y = _sampling_maps(flow)
-    return cv2.remap(
-        np.ascontiguousarray(image),
-        map_x,
-        map_y,
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-
-
 def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """True where a pixel of the source frame is *visible* (non-occluded) in the target frame.
 
@@ -415,10 +391,7 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     grads = [np.gradient(forward[..., c].astype(np.float64)) for c in range(2)]
     gradient2 = sum(gy**2 + gx**2 for gy, gx in grads)
     boundary = gradient2 > 0.01 * f2 + 0.002
-    map_x, map_y = _sampling_maps(forward)
-    height, width = forward.shape[:2]
-    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
-    return consistent & ~boundary & inside
+    return consistent & ~boundary & (inside_mask(forward) > 0)
 
 
 def warp_error_pairs(

@@ -54,7 +54,26 @@ def _chroma_planes(
     return y, cb, cr
 
 
-class VideoSink:
+class _AtomicSink:
+    """Context-manager behaviour shared by sinks: finish on success, discard on any error."""
+
+    def close(self) -> Path:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> _AtomicSink:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class VideoSink(_AtomicSink):
     """Encodes to a container with PyAV; see :data:`videocolor.io.codecs.CODECS`."""
 
     def __init__(
@@ -163,17 +182,9 @@ class VideoSink:
         self._container.close()
         self._output.discard()
 
-    def __enter__(self) -> VideoSink:
-        return self
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
-class ImageSequenceSink:
+class ImageSequenceSink(_AtomicSink):
     """Writes ``000000.png`` (or ``.tif``) per frame, RGB at 8 or 16 bits, into a folder.
 
     The folder is built under a temporary name and renamed when complete.
@@ -212,14 +223,6 @@ class ImageSequenceSink:
     def abort(self) -> None:
         self._output.discard()
 
-    def __enter__(self) -> ImageSequenceSink:
-        return self
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 Sink = VideoSink | ImageSequenceSink
