@@ -1,0 +1,81 @@
+"""The registry of colourisation methods the benchmarks can run, by name.
+
+A *video* method colours one clip (one shot)::
+
+    (lumas: Sequence[Y' float32 (H, W) in [0, 1]],
+     references: dict[position -> RGB float32 (H, W, 3) in [0, 1]],
+     matrix: "bt601" | "bt709" | "bt2020") -> Iterable[Cb/Cr float32 (H, W, 2), normalised]
+
+one chroma frame per luma frame, in order: the product's own interface
+(:func:`videocolor.engine.colorize_clip`), so the product and the baselines are measured through
+one code path. An *image* method colours one photo::
+
+    (luma: Y' float32 (H, W) in [0, 1], hint_ab: CIELAB ab (H, W, 2) or None,
+     hint_mask: float32 (H, W) in {0, 1} or None) -> CIELAB ab float32 (H, W, 2)
+
+Image methods return ``ab`` because that is what a colourisation network predicts (the product's
+automatic network, step 5, registers here under its own name); the bench turns it into Cb/Cr with
+the photo's luma (:func:`videocolor.bench.render.compose_ab`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from videocolor.bench.baselines import global_transfer, gray, gray_image, hints_fill, warp_only
+from videocolor.color import Matrix
+from videocolor.errors import VideocolorError
+
+VideoMethod = Callable[[Sequence[np.ndarray], dict[int, np.ndarray], Matrix], Iterable[np.ndarray]]
+ImageMethod = Callable[[np.ndarray, np.ndarray | None, np.ndarray | None], np.ndarray]
+
+#: The product colouriser's name, the video default.
+PRODUCT = "videocolor"
+
+
+def product(
+    lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
+) -> Iterable[np.ndarray]:
+    """The product colouriser with its default settings.
+
+    Imported on first use: the baselines then run (and the bench imports) whatever state the
+    engine is in, and a baseline-only run does not load it at all.
+    """
+    from videocolor.engine import colorize_clip
+
+    return colorize_clip(lumas, references, matrix)
+
+
+VIDEO_METHODS: dict[str, VideoMethod] = {
+    PRODUCT: product,
+    "gray": gray,
+    "global-transfer": global_transfer,
+    "warp-only": warp_only,
+}
+
+IMAGE_METHODS: dict[str, ImageMethod] = {
+    "gray": gray_image,
+    "hints-fill": hints_fill,
+}
+
+#: What ``bench images`` runs without ``--method``: every image method registered.
+DEFAULT_IMAGE_METHODS = tuple(IMAGE_METHODS)
+
+
+def method_names(
+    values: Sequence[str] | None, registry: Mapping[str, object], default: Sequence[str]
+) -> list[str]:
+    """Method names from repeated and/or comma-separated ``--method`` values, in order, once each.
+
+    ``values`` None or empty gives ``default``; an unknown name is an error that lists the known.
+    """
+    names = [name.strip() for value in values or () for name in value.split(",") if name.strip()]
+    names = list(dict.fromkeys(names or default))
+    unknown = [name for name in names if name not in registry]
+    if unknown:
+        raise VideocolorError(
+            f"unknown method {', '.join(unknown)}; choose from {', '.join(registry)}"
+        )
+    return names

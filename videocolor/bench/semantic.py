@@ -1,0 +1,72 @@
+"""Semantic interpretability: does colour help an ImageNet classifier recognise the photo?
+
+Zhang et al. (2016) score colourisations by the accuracy of a classifier trained on colour photos:
+on the originals, on the grey versions and on the colourised ones; the share of the accuracy lost
+to greyscale that colourisation wins back (:func:`videocolor.metrics.gap_recovered`) is the
+number to compare. Labels come from the WordNet id that starts each file name
+(``n01440764_tench.jpg``) and ``imagenet_classes.tsv``; the classifier is the project's ONNX
+EfficientNet-Lite0 (:mod:`videocolor.classifier`). Where either is missing the measurement is
+skipped with a note saying why, rather than failing the whole benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from videocolor.classifier import ImageNetClassifier, ImageNetLabels, wordnet_id
+from videocolor.errors import ModelError
+from videocolor.metrics import gap_recovered, top_k_accuracy
+
+KS = (1, 5)
+
+
+class SemanticScorer:
+    """Collects classifier logits of each photo's original, grey and colourised versions."""
+
+    def __init__(self, classifier: ImageNetClassifier, labels: np.ndarray) -> None:
+        self.classifier = classifier
+        self.labels = labels
+        self.logits: dict[str, list[np.ndarray]] = {}
+
+    def add(self, key: str, image: np.ndarray) -> None:
+        """Classify one 8-bit RGB image as the next photo of ``key`` (original, grey, a method)."""
+        self.logits.setdefault(key, []).append(self.classifier.logits([image])[0])
+
+    def accuracy(self, key: str) -> dict[str, float]:
+        scores = np.stack(self.logits[key])
+        return {f"top{k}": top_k_accuracy(scores, self.labels[: len(scores)], k) for k in KS}
+
+    def result(self, method: str) -> dict[str, object]:
+        """Top-1/top-5 of original, grey and ``method``'s photos, and the gap recovered."""
+        original, grey, colorized = (self.accuracy(k) for k in ("original", "grey", method))
+        return {
+            "classifier": str(self.classifier.model_path),
+            "original": original,
+            "grey": grey,
+            "colorized": colorized,
+            "gap_recovered": {
+                key: gap_recovered(grey[key], colorized[key], original[key]) for key in original
+            },
+        }
+
+
+def semantic_scorer(
+    photos: Sequence[Path], classes: Path | None
+) -> tuple[SemanticScorer | None, str | None]:
+    """The scorer for ``photos``, or None and the reason it cannot be measured."""
+    try:
+        wnids = [wordnet_id(path) for path in photos]
+    except ValueError:
+        return None, "the photos' file names carry no WordNet id (n01440764_...)"
+    if classes is None:
+        return None, "imagenet_classes.tsv not found beside or above the data (or --classes)"
+    try:
+        table = ImageNetLabels.from_tsv(classes)
+        labels = np.array([table.index(wnid) for wnid in wnids])
+        classifier = ImageNetClassifier()
+    except (ValueError, ModelError) as error:
+        return None, str(error)
+    return SemanticScorer(classifier, labels), None

@@ -1,0 +1,223 @@
+"""``videocolor bench video|images|speed``: quality against ground truth, and speed, per method.
+
+Results are JSON so that runs of different versions can be compared key for key. ``bench video``
+writes, per method, one object::
+
+    {"protocol", "dataset", "method",
+     "clips": [{"name", "frames", "psnr", "ssim", "qssim", "auc_ab", "auc_rgb", "cdc",
+                "warp_error", "colorfulness", "fps", ...}],
+     "pooled": {same metric keys, "frames", "clips"}, "pooled_excl_refs": {same},
+     "speed": {"fps", "frames", "seconds", "peak_rss_mb"}, "psnr_convention", ...}
+
+With one ``--method`` the file holds that object; with several, a list of them in the order given.
+``bench images`` writes the same shape (one object or a list) with ``images`` rows, ``pooled``,
+``semantic`` (or null and ``semantic_note``) and ``speed``; ``bench speed`` one object with a
+``clips`` entry per size. Non-finite numbers (an exact frame's PSNR) are written as null.
+
+The benchmarks are imported when a subcommand runs (only the method registry, for the help text,
+at start-up), so the rest of the CLI never pays for them nor for the engine the product loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from videocolor.errors import VideocolorError
+
+_SCHEMA = "JSON: one object per method (a list when several); see `videocolor.commands.bench`."
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _add_common(parser: argparse.ArgumentParser, data_help: str, methods_help: str) -> None:
+    parser.add_argument("--data", type=Path, required=True, help=data_help)
+    parser.add_argument(
+        "--method",
+        action="append",
+        metavar="NAME[,NAME...]",
+        help=methods_help + "; repeat or give a comma list to run several side by side",
+    )
+    parser.add_argument(
+        "--json", dest="json_path", type=Path, required=True, metavar="OUT.json", help=_SCHEMA
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write DIR/report.md with contact sheets and plots (needs matplotlib)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure colourisation quality and speed against baselines",
+        description="Score colourisation methods against ground truth (video clips or photos) "
+        "and time the product's stages. Every output is built like the product's: the source's "
+        "luma codes kept, the method's chroma recombined, 8-bit RGB.",
+    )
+    kinds = parser.add_subparsers(dest="bench", metavar="KIND", required=True)
+
+    from videocolor.bench.methods import IMAGE_METHODS, PRODUCT, VIDEO_METHODS
+
+    video = kinds.add_parser(
+        "video",
+        help="colour benchmark clips from reference frames and score them",
+        description="Each clip is made grey, coloured by each method from the protocol's "
+        "reference frames, and compared with the original at full resolution. PSNR, SSIM and "
+        "QSSIM are means of per-frame values.",
+    )
+    _add_common(
+        video,
+        "folder with one folder of frames (or one video file) per clip, "
+        "e.g. ../shared/data/video/davis2016_val_480p",
+        f"method ({', '.join(VIDEO_METHODS)}; default {PRODUCT})",
+    )
+    video.add_argument(
+        "--protocol",
+        required=True,
+        metavar="ref0|every:N|auto",
+        help="references: original frame 0 (published DAVIS tables), frames 0, N, 2N..., or none",
+    )
+    video.add_argument("--clips", metavar="A,B", help="only these clips (comma list)")
+    video.add_argument(
+        "--max-frames", type=_positive_int, metavar="N", help="only the first N frames of a clip"
+    )
+    video.set_defaults(handler=run_video)
+
+    images = kinds.add_parser(
+        "images",
+        help="colour photos automatically or from sparse hints and score them",
+        description="Each photo is made grey and coloured with no hint (auto) or with N true "
+        "colour hints; ImageNet photos (file names starting with a WordNet id) are also scored "
+        "by a classifier on original, grey and colourised versions.",
+    )
+    _add_common(
+        images,
+        "folder of photos, e.g. ../shared/data/photos/test/kodak24",
+        f"method ({', '.join(IMAGE_METHODS)}; default: all)",
+    )
+    images.add_argument(
+        "--hints",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="N random 3x3 true-colour hints per photo (default 0: automatic)",
+    )
+    images.add_argument(
+        "--classes",
+        type=Path,
+        metavar="TSV",
+        help="imagenet_classes.tsv (default: found beside or above --data, or $VIDEOCOLOR_DATA)",
+    )
+    images.set_defaults(handler=run_images)
+
+    speed = kinds.add_parser(
+        "speed",
+        help="frames per second of each stage at 480p and 1080p",
+        description="Time decode, flow, fill/upsample, encode, shot detection and the whole "
+        "colourisation on test clips made from real footage, beside decode + encode alone.",
+    )
+    speed.add_argument(
+        "--data",
+        type=Path,
+        help="footage to make the test clips from: a clip folder or video file "
+        "(default: the demo's bikes.mp4)",
+    )
+    speed.add_argument(
+        "--sizes",
+        default="480,1080",
+        metavar="SIZE,...",
+        help="WxH or lines (16:9), comma list (default 480,1080)",
+    )
+    speed.add_argument(
+        "--frames", type=_positive_int, default=60, metavar="N", help="frames per test clip"
+    )
+    speed.add_argument("--json", dest="json_path", type=Path, required=True, metavar="OUT.json")
+    speed.set_defaults(handler=run_speed)
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+
+
+def run_video(args: argparse.Namespace) -> int:
+    from videocolor.bench import figures, report, video
+    from videocolor.bench.methods import PRODUCT, VIDEO_METHODS, method_names
+    from videocolor.bench.protocol import parse_protocol
+    from videocolor.bench.results import write_json
+    from videocolor.bench.scores import METRICS
+
+    protocol = parse_protocol(args.protocol)
+    methods = method_names(args.method, VIDEO_METHODS, [PRODUCT])
+    if args.report:
+        figures.require_matplotlib()
+    bench = video.run_video_bench(
+        args.data,
+        protocol,
+        methods,
+        clips=_split(args.clips),
+        max_frames=args.max_frames,
+        keep_samples=args.report is not None,
+        progress=not args.quiet,
+    )
+    results = [video.method_result(bench, method) for method in methods]
+    write_json(args.json_path, results[0] if len(results) == 1 else results)
+    if args.report:
+        report.write_video_report(bench, results, args.report)
+    if not args.quiet:
+        print("\n".join(report.summary_table(results, "pooled", METRICS)))
+    return 0
+
+
+def run_images(args: argparse.Namespace) -> int:
+    from videocolor.bench import figures, images, report
+    from videocolor.bench.methods import DEFAULT_IMAGE_METHODS, IMAGE_METHODS, method_names
+    from videocolor.bench.results import write_json
+
+    methods = method_names(args.method, IMAGE_METHODS, DEFAULT_IMAGE_METHODS)
+    if args.report:
+        figures.require_matplotlib()
+    bench = images.run_image_bench(
+        args.data,
+        methods,
+        hints=args.hints,
+        classes=args.classes,
+        keep_samples=args.report is not None,
+        progress=not args.quiet,
+    )
+    results = [images.method_result(bench, method) for method in methods]
+    write_json(args.json_path, results[0] if len(results) == 1 else results)
+    if args.report:
+        report.write_image_report(bench, results, args.report)
+    if not args.quiet:
+        tables = report.summary_table(results, "pooled", report.IMAGE_METRICS)
+        print("\n".join(tables + report.semantic_table(results)))
+    return 0
+
+
+def run_speed(args: argparse.Namespace) -> int:
+    from videocolor.bench.results import write_json
+    from videocolor.bench.speed import parse_size, run_speed_bench, speed_table
+
+    sizes = [parse_size(size) for size in _split(args.sizes) or []]
+    if not sizes:
+        raise VideocolorError("--sizes: no size given (e.g. 480,1080 or 1920x1080)")
+    result = run_speed_bench(args.data, sizes, args.frames)
+    write_json(args.json_path, result)
+    if not args.quiet:
+        print(speed_table(result))
+    return 0
