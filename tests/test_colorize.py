@@ -131,3 +131,13 @@ def test_colorize_without_references_says_so(tmp_path: Path, capsys, clip: Path)
     assert main(["colorize", str(clip), "-o", str(tmp_path / "x.mp4")]) == 1
     assert "no references given" in capsys.readouterr().err
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_long_shots_spill_to_disk() -> None:
+    from videocolor.spill import spill_array
+
+    small = spill_array((4, 8, 8), np.float32, ram_limit=1 << 20)
+    large = spill_array((64, 256, 256), np.float32, ram_limit=1 << 20)
+    assert not isinstance(small, np.memmap) and isinstance(large, np.memmap)
+    large[63] = 7.0
+    assert float(large[63].mean()) == 7.0 and float(large[0].max()) == 0.0

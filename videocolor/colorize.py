@@ -9,11 +9,12 @@ prior; a shot with neither stays black-and-white, with a warning. State never cr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from videocolor import color
+from videocolor.color import decode_luma
 from videocolor.engine import EngineSettings, colorize_clip, reference_chroma, resize, work_size
 from videocolor.io import Frame, StreamInfo
 from videocolor.pipeline import Output
@@ -24,8 +25,26 @@ from videocolor.spill import spill_array
 log = logging.getLogger("videocolor")
 
 
+class _ShotLumas(Sequence[np.ndarray]):
+    """The buffered shot's luma codes seen as Y' in [0, 1], converted one frame at a time."""
+
+    def __init__(self, codes: np.ndarray, info: StreamInfo) -> None:
+        self._codes, self._range = codes, info.code_range
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return decode_luma(self._codes[index], self._range)
+
+
 class ColorizeStage:
-    """Pipeline stage (see :class:`videocolor.pipeline.Stage`) that colours each shot."""
+    """Pipeline stage (see :class:`videocolor.pipeline.Stage`) that colours each shot.
+
+    A shot's luma codes are buffered in a spill array (RAM when small, a temporary file when
+    long) and its coloured frames are emitted lazily, one at a time, so memory does not grow with
+    the length of a shot or of the reel.
+    """
 
     def __init__(
         self,
@@ -41,8 +60,8 @@ class ColorizeStage:
         self.exemplars = exemplars or {}
         self.settings = settings
         self._shot_index = 0
-        self._frames: list[Frame] = []
-        self._lumas: np.ndarray | None = None
+        self._timing: list[tuple[int, int | None]] = []  # (index, pts) of buffered frames
+        self._codes: np.ndarray | None = None
 
     def _shot_of(self, frame_index: int) -> Shot:
         while self._shot_index < len(self.shots) - 1 and (
@@ -51,27 +70,28 @@ class ColorizeStage:
             self._shot_index += 1
         return self.shots[self._shot_index]
 
-    def process(self, frame: Frame) -> list[Output]:
+    def process(self, frame: Frame) -> Iterator[Output]:
         shot = self._shot_of(frame.index)
-        if self._lumas is None:
-            self._lumas = spill_array((shot.length, self.info.height, self.info.width), np.float32)
-        position = min(frame.index - shot.start, shot.length - 1)
-        self._lumas[position] = frame.luma_unit(self.info.code_range)
-        self._frames.append(frame)
-        return self._finish(shot) if frame.index >= shot.end - 1 else []
+        if self._codes is None:
+            shape = (shot.length, self.info.height, self.info.width)
+            self._codes = spill_array(shape, frame.luma.dtype)
+        self._codes[min(frame.index - shot.start, shot.length - 1)] = frame.luma
+        self._timing.append((frame.index, frame.pts))
+        return self._finish(shot) if frame.index >= shot.end - 1 else iter(())
 
-    def flush(self) -> list[Output]:
-        if not self._frames:
-            return []
-        return self._finish(self._shot_of(self._frames[-1].index))
+    def flush(self) -> Iterator[Output]:
+        if not self._timing:
+            return iter(())
+        return self._finish(self._shot_of(self._timing[-1][0]))
 
-    def _finish(self, shot: Shot) -> list[Output]:
-        frames, lumas = self._frames, self._lumas[: len(self._frames)]
-        self._frames, self._lumas = [], None
-        chroma = self._colour_shot(shot, lumas)
-        return [(frame, cbcr) for frame, cbcr in zip(frames, chroma, strict=True)]
+    def _finish(self, shot: Shot) -> Iterator[Output]:
+        timing, codes = self._timing, self._codes[: len(self._timing)]
+        self._timing, self._codes = [], None
+        chroma = self._colour_shot(shot, _ShotLumas(codes, self.info))
+        for (index, pts), luma, cbcr in zip(timing, codes, chroma, strict=True):
+            yield Frame(index, np.asarray(luma), pts, self.info.time_base), cbcr
 
-    def _colour_shot(self, shot: Shot, lumas: np.ndarray) -> list[np.ndarray | None]:
+    def _colour_shot(self, shot: Shot, lumas: _ShotLumas) -> Iterator[np.ndarray | None]:
         matrix = self.info.color.matrix
         in_shot = {
             frame - shot.start: rgb
@@ -79,7 +99,7 @@ class ColorizeStage:
             if shot.start <= frame < shot.start + len(lumas)
         }
         if in_shot:
-            return list(colorize_clip(lumas, in_shot, matrix, self.settings))
+            return colorize_clip(lumas, in_shot, matrix, self.settings)
         exemplars = self.exemplars.get(shot.index) or self.exemplars.get(-1)
         if exemplars:
             return self._from_exemplars(lumas, exemplars)
@@ -89,17 +109,17 @@ class ColorizeStage:
             shot.start,
             shot.end - 1,
         )
-        return [None] * len(lumas)
+        return iter([None] * len(lumas))
 
-    def _from_exemplars(self, lumas: np.ndarray, exemplars: list[np.ndarray]) -> list[np.ndarray]:
+    def _from_exemplars(
+        self, lumas: _ShotLumas, exemplars: list[np.ndarray]
+    ) -> Iterator[np.ndarray]:
         """Colour from the exemplars' luma-to-chroma statistics: low confidence, no positions."""
-        height, width = lumas[0].shape
+        height, width = self.info.height, self.info.width
         size = work_size(width, height, self.settings.work_lines)
         pairs = [reference_chroma(rgb, size) for rgb in exemplars]
         prior = ColourPrior([p[0] for p in pairs], [p[1] for p in pairs])
-        out = []
         for luma in lumas:
             small = resize(np.ascontiguousarray(luma), size)
             cbcr = color.lab_chroma_to_cbcr(small, prior(small), self.info.color.matrix)
-            out.append(resize(cbcr, (width, height)))
-        return out
+            yield resize(cbcr, (width, height))

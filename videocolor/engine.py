@@ -18,6 +18,7 @@ from videocolor import color
 from videocolor.color import Matrix
 from videocolor.prior import ColourPrior
 from videocolor.propagate import PropagationSettings, propagate_shot
+from videocolor.spill import spill_array
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,15 @@ def colorize_clip(
 ) -> Iterator[np.ndarray]:
     """Normalised Cb/Cr (H, W, 2) for each frame of one shot.
 
-    ``lumas``: the shot's Y' frames in [0, 1] at full resolution; ``references``: position in the
-    shot → RGB float image in [0, 1] (any size: resized to the frame).
+    ``lumas``: the shot's Y' frames in [0, 1] at full resolution (any sequence, read one frame
+    at a time, twice); ``references``: position in the shot → RGB float image in [0, 1] (any
+    size: resized to the frame).
     """
     height, width = lumas[0].shape
     size = work_size(width, height, settings.work_lines)
-    small = [resize(luma, size) for luma in lumas]
+    small = spill_array((len(lumas), size[1], size[0]), np.float32)
+    for index, luma in enumerate(lumas):
+        small[index] = resize(np.ascontiguousarray(luma), size)
     keyframes, ref_lumas = {}, []
     for index, rgb in references.items():
         ref_luma, ab = reference_chroma(rgb, size)

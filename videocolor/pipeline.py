@@ -8,6 +8,7 @@ special-cases look-ahead, and memory is whatever the stage chooses to hold.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,11 +25,11 @@ Output = tuple[Frame, np.ndarray | None]
 
 
 class Stage(Protocol):
-    """One step between decoding and encoding."""
+    """One step between decoding and encoding; it may yield its outputs lazily."""
 
-    def process(self, frame: Frame) -> list[Output]: ...
+    def process(self, frame: Frame) -> Iterable[Output]: ...
 
-    def flush(self) -> list[Output]: ...
+    def flush(self) -> Iterable[Output]: ...
 
 
 class GreyStage:
