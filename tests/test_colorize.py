@@ -18,6 +18,7 @@ from videocolor.engine import EngineSettings, colorize_clip
 from videocolor.io import open_source, read_all_luma
 from videocolor.pipeline import run
 from videocolor.shot import Shot
+from videocolor.spill import spill_array
 
 
 def _panning_frames(count: int, step: tuple[int, int]) -> list[np.ndarray]:
@@ -134,8 +135,6 @@ def test_colorize_without_references_says_so(tmp_path: Path, capsys, clip: Path)
 
 
 def test_long_shots_spill_to_disk() -> None:
-    from videocolor.spill import spill_array
-
     small = spill_array((4, 8, 8), np.float32, ram_limit=1 << 20)
     large = spill_array((64, 256, 256), np.float32, ram_limit=1 << 20)
     assert not isinstance(small, np.memmap) and isinstance(large, np.memmap)
