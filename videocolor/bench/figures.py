@@ -40,12 +40,13 @@ def spread(total: int, count: int) -> list[int]:
     return sorted({round(float(i)) for i in np.linspace(0, total - 1, min(count, total))})
 
 
-def thumbnail(rgb: np.ndarray, width: int = THUMB_WIDTH) -> np.ndarray:
-    """An 8-bit RGB image scaled to ``width`` (aspect kept; never enlarged)."""
-    if rgb.shape[1] <= width:
+def thumbnail(rgb: np.ndarray, width: int = THUMB_WIDTH, height: int | None = None) -> np.ndarray:
+    """An 8-bit RGB image scaled to fit ``width`` x ``height`` (aspect kept; never enlarged)."""
+    scale = min(1.0, width / rgb.shape[1], (height or rgb.shape[0]) / rgb.shape[0])
+    if scale == 1.0:
         return rgb.copy()
-    height = max(1, round(rgb.shape[0] * width / rgb.shape[1]))
-    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def mark_points(image: np.ndarray, points: np.ndarray, colours: np.ndarray) -> None:

@@ -29,9 +29,9 @@ from videocolor.bench.timing import peak_rss_mb
 from videocolor.color import default_matrix, rgb_to_lab
 from videocolor.progress import Reporter
 
-#: Photos shown in the report's contact sheet, and their thumbnail width.
+#: Photos shown in the report's contact sheet, and the box their thumbnails fit in.
 SHEET_PHOTOS = 6
-PHOTO_THUMB_WIDTH = 240
+PHOTO_THUMB = (240, 180)
 
 
 class ImageScores:
@@ -96,7 +96,7 @@ class ImageBench:
 
 def _input_thumbnail(grey: np.ndarray, original: np.ndarray, hints: Hints | None) -> np.ndarray:
     """The grey photo as a method sees it, with each hint drawn as a dot of its true colour."""
-    thumb = figures.thumbnail(grey, PHOTO_THUMB_WIDTH)
+    thumb = figures.thumbnail(grey, *PHOTO_THUMB)
     if hints is not None:
         colours = original[hints.centres[:, 0], hints.centres[:, 1]]
         figures.mark_points(thumb, hints.centres * thumb.shape[0] / grey.shape[0], colours)
@@ -118,7 +118,7 @@ def _bench_photo(path: Path, bench: ImageBench, show: bool) -> None:
         bench.semantic.add("grey", grey)
     if show:
         bench.sample_names.append(path.stem)
-        bench.samples.setdefault("original", []).append(figures.thumbnail(rgb, PHOTO_THUMB_WIDTH))
+        bench.samples.setdefault("original", []).append(figures.thumbnail(rgb, *PHOTO_THUMB))
         bench.samples.setdefault("input", []).append(_input_thumbnail(grey, rgb, hints))
     hint_ab, hint_mask = (hints.ab, hints.mask) if hints else (None, None)
     for name, scores in bench.scores.items():
@@ -130,7 +130,7 @@ def _bench_photo(path: Path, bench: ImageBench, show: bool) -> None:
         if bench.semantic is not None:
             bench.semantic.add(name, output)
         if show:
-            bench.samples.setdefault(name, []).append(figures.thumbnail(output, PHOTO_THUMB_WIDTH))
+            bench.samples.setdefault(name, []).append(figures.thumbnail(output, *PHOTO_THUMB))
 
 
 def run_image_bench(
