@@ -1,7 +1,9 @@
-"""The classical colouriser: exact propagation of known motion, no leak across cuts, luma kept."""
+"""The colouriser: exact propagation of known motion, no leak across cuts, luma kept; the network
+engine on the same cases and on shots without references."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import av
@@ -16,6 +18,7 @@ from videocolor.cli import main
 from videocolor.colorize import ColorizeStage
 from videocolor.engine import EngineSettings, colorize_clip
 from videocolor.io import open_source, read_all_luma
+from videocolor.network import ColorNetwork
 from videocolor.pipeline import run
 from videocolor.shot import Shot
 from videocolor.spill import spill_array
@@ -128,10 +131,38 @@ def test_colorize_command_restores_colour_from_one_painted_frame(tmp_path: Path,
     assert np.abs(last - truth).mean() < 0.5 * np.abs(grey_rgb - truth).mean()
 
 
-def test_colorize_without_references_says_so(tmp_path: Path, capsys, clip: Path) -> None:
-    assert main(["colorize", str(clip), "-o", str(tmp_path / "x.mp4")]) == 1
+def test_classical_engine_without_references_says_so(tmp_path: Path, capsys, clip: Path) -> None:
+    args = ["colorize", str(clip), "-o", str(tmp_path / "x.mp4"), "--engine", "classical"]
+    assert main(args) == 1
     assert "no references given" in capsys.readouterr().err
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_network_engine_propagates_known_translation() -> None:
+    frames = _panning_frames(12, (3, 2))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    settings = EngineSettings(network=ColorNetwork(device="cpu"))
+    chroma = list(colorize_clip(lumas, {0: frames[0]}, "bt601", settings))
+    truth = color.rgb_to_ycbcr(frames[11], "bt601")[..., 1:]
+    inner = (slice(12, -12), slice(12, -36))
+    error = np.abs(chroma[11][inner] - truth[inner]).mean()
+    assert error < 0.15 * np.abs(truth).mean(), error
+
+
+def test_without_references_the_network_colours_each_shot(tmp_path: Path, capsys) -> None:
+    colour = make_video(tmp_path / "colour.mkv", frames=12, codec="ffv1", pix_fmt="yuv444p")
+    bw, out = tmp_path / "bw.mkv", tmp_path / "out.mkv"
+    assert main(["-q", "grayscale", str(colour), "-o", str(bw), "--codec", "ffv1"]) == 0
+    assert main(["-q", "colorize", str(bw), "-o", str(out), "--codec", "ffv1", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["engine"] == "network" and summary["device"] == "CPUExecutionProvider"
+    _, grey = read_all_luma(bw)
+    _, coloured = read_all_luma(out)
+    assert np.array_equal(grey, coloured)
+    with av.open(str(out)) as container:
+        planes = [f.to_ndarray(format="yuv444p")[1:] for f in container.decode(video=0)]
+    chroma = np.abs(np.stack(planes).astype(np.float32) - 128)
+    assert chroma.mean() > 2.0  # coloured, not left grey
 
 
 def test_long_shots_spill_to_disk() -> None:

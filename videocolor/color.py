@@ -31,6 +31,7 @@ LUMA_COEFFICIENTS: dict[str, tuple[float, float]] = {
     "bt2020": (0.2627, 0.0593),
 }
 
+
 def _coefficients(matrix: str) -> tuple[float, float, float]:
     try:
         kr, kb = LUMA_COEFFICIENTS[matrix]

@@ -2,8 +2,10 @@
 
 Frames are buffered until their shot ends (in a spill array, so a long shot costs disk rather
 than memory), then the shot is coloured from the references that fall inside it and emitted. A
-shot with no painted frame takes its colour from its exemplar images through the luma-conditioned
-prior; a shot with neither stays black-and-white, with a warning. State never crosses a shot.
+shot with no painted frame is coloured automatically by the network (nudged by its exemplar images
+when it has any) on one keyframe that is then propagated; without the network, exemplars colour it
+through the luma-conditioned prior and a shot with neither stays black-and-white, with a warning.
+State never crosses a shot.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ class ColorizeStage:
         if in_shot:
             return colorize_clip(lumas, in_shot, matrix, self.settings)
         exemplars = self.exemplars.get(shot.index) or self.exemplars.get(-1)
+        if self.settings.network is not None:  # automatic, nudged by exemplars if any
+            return colorize_clip(lumas, {}, matrix, self.settings, exemplars)
         if exemplars:
             return self._from_exemplars(lumas, exemplars)
         log.warning(

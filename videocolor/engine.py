@@ -4,6 +4,8 @@ Frames are scaled to the working resolution (at most ``work_lines`` lines), refe
 into CIELAB chroma there, :func:`videocolor.propagate.propagate_shot` carries them through the
 shot, and the chroma is converted to Cb/Cr and brought back to full resolution guided by the
 full-resolution luma (:func:`guided_upsample`), so edges follow the film, not the working grid.
+With a network in the settings, each frame's fused chroma and confidence pass through it before
+the upsampling (:func:`network_finish`).
 """
 
 from __future__ import annotations
@@ -16,15 +18,39 @@ import numpy as np
 
 from videocolor import color
 from videocolor.color import Matrix
+from videocolor.network import DEFAULT_LINES, ColorNetwork
 from videocolor.prior import ColourPrior
-from videocolor.propagate import PropagationSettings, propagate_shot
+from videocolor.propagate import (
+    Candidate,
+    Finish,
+    PropagationSettings,
+    classical_finish,
+    propagate_shot,
+)
 from videocolor.spill import spill_array
 
 
 @dataclass(frozen=True)
 class EngineSettings:
+    """``network``: the colourisation network that finishes every frame (fills what the flow
+    could not carry, corrects drift) and colours shots that have no reference; None keeps the
+    classical fill. ``network_lines``: the resolution it runs at."""
+
     work_lines: int = 480
     propagation: PropagationSettings = field(default_factory=PropagationSettings)
+    network: ColorNetwork | None = None
+    network_lines: int = DEFAULT_LINES
+
+
+def network_finish(network: ColorNetwork, lines: int) -> Finish:
+    """The finishing step that hands each frame's fused chroma and confidence to the network."""
+
+    def finish(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
+        if fused is None:
+            return network(luma, lines=lines)
+        return network(luma, fused.ab, fused.confidence, lines=lines)
+
+    return finish
 
 
 def work_size(width: int, height: int, work_lines: int) -> tuple[int, int]:
@@ -73,30 +99,61 @@ def reference_chroma(rgb: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray
     return color.rgb_to_luma(small), color.rgb_to_lab(small)[..., 1:]
 
 
+#: How much the network trusts an exemplar's luma-to-colour statistics as a hint: as little as a
+#: filled hole in training, so they nudge the automatic colour rather than dictate it.
+EXEMPLAR_CONFIDENCE = 0.15
+
+
+def automatic_keyframe(
+    luma: np.ndarray, settings: EngineSettings, exemplars: Sequence[np.ndarray] = ()
+) -> np.ndarray:
+    """RGB in [0, 1] for one frame (working-resolution luma) coloured by the network alone, or
+    nudged towards the exemplar images' colour for each luma level when there are any."""
+    if settings.network is None:
+        raise ValueError("automatic colour needs the colourisation network")
+    hint = conf = None
+    if exemplars:
+        size = (luma.shape[1], luma.shape[0])
+        pairs = [reference_chroma(rgb, size) for rgb in exemplars]
+        hint = ColourPrior([p[0] for p in pairs], [p[1] for p in pairs])(luma)
+        conf = np.full(luma.shape, EXEMPLAR_CONFIDENCE, np.float32)
+    ab = settings.network(luma, hint, conf, lines=settings.network_lines)
+    return color.lab_to_rgb(np.dstack([color.luma_to_lightness(luma), ab]))
+
+
 def colorize_clip(
     lumas: Sequence[np.ndarray],
     references: dict[int, np.ndarray],
     matrix: Matrix = "bt709",
     settings: EngineSettings = EngineSettings(),
+    exemplars: Sequence[np.ndarray] = (),
 ) -> Iterator[np.ndarray]:
     """Normalised Cb/Cr (H, W, 2) for each frame of one shot.
 
     ``lumas``: the shot's Y' frames in [0, 1] at full resolution (any sequence, read one frame
     at a time, twice); ``references``: position in the shot → RGB float image in [0, 1] (any
-    size: resized to the frame).
+    size: resized to the frame). With no reference the network colours the middle frame
+    (:func:`automatic_keyframe`, guided by ``exemplars``) and that frame is propagated like a
+    painted one, so automatic colour is as steady as painted colour.
     """
     height, width = lumas[0].shape
     size = work_size(width, height, settings.work_lines)
     small = spill_array((len(lumas), size[1], size[0]), np.float32)
     for index, luma in enumerate(lumas):
         small[index] = resize(np.ascontiguousarray(luma), size)
+    if not references:
+        key = len(lumas) // 2
+        references = {key: automatic_keyframe(small[key], settings, exemplars)}
     keyframes, ref_lumas = {}, []
     for index, rgb in references.items():
         ref_luma, ab = reference_chroma(rgb, size)
         keyframes[index] = ab
         ref_lumas.append(small[index] if 0 <= index < len(small) else ref_luma)
     prior = ColourPrior(ref_lumas, list(keyframes.values()))
-    chroma = propagate_shot(small, keyframes, prior, settings.propagation)
+    finish = classical_finish
+    if settings.network is not None:
+        finish = network_finish(settings.network, settings.network_lines)
+    chroma = propagate_shot(small, keyframes, prior, settings.propagation, finish)
     for luma_small, luma_full, ab in zip(small, lumas, chroma, strict=True):
         cbcr = color.lab_chroma_to_cbcr(luma_small, ab, matrix)
         yield guided_upsample(cbcr, luma_small, luma_full)

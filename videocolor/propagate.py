@@ -12,7 +12,7 @@ Chroma here is CIELAB ``ab`` at the working resolution.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -172,11 +172,22 @@ def fuse(candidates: Sequence[Candidate], decay: float) -> Candidate:
     return Candidate(ab, confidence, min(c.distance for c in candidates))
 
 
+def classical_finish(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
+    """The fused chains' chroma as it is; the prior where no chain reaches."""
+    return fused.ab if fused is not None else prior(luma)
+
+
+#: Turns a frame's fused candidate (None: no chain reached it) into its final chroma. The
+#: network engine (:mod:`videocolor.engine`) swaps in the colourisation network here.
+Finish = Callable[[np.ndarray, Candidate | None, ColourPrior], np.ndarray]
+
+
 def propagate_shot(
     lumas: Sequence[np.ndarray],
     keyframes: dict[int, np.ndarray],
     prior: ColourPrior,
     settings: PropagationSettings = PropagationSettings(),
+    finish: Finish = classical_finish,
 ) -> Iterator[np.ndarray]:
     """Chroma ``ab`` for every frame of one shot, in order, from its keyframes' chroma.
 
@@ -185,7 +196,8 @@ def propagate_shot(
     and is kept in a :class:`CandidateStore` (disk-backed for long shots, so memory does not grow
     with the shot); a forward pass then chains from each keyframe to the next, fuses with what is
     stored and yields each frame at once. Frames before the first or after the last keyframe have
-    one chain, and after the last keyframe nothing is stored.
+    one chain, and after the last keyframe nothing is stored. ``finish`` makes each frame's
+    final chroma from its fused candidate (the network, or the candidate as it is).
     """
     count = len(lumas)
     last_key = max(keyframes)
@@ -214,7 +226,8 @@ def propagate_shot(
     for index, candidate in walk(range(count), 1):
         backward = store.get(index) if index < last_key else None
         chains = [c for c in (candidate, backward) if c is not None]
-        yield fuse(chains, settings.decay).ab if chains else prior(lumas[index])
+        fused = fuse(chains, settings.decay) if chains else None
+        yield finish(lumas[index], fused, prior)
 
 
 class CandidateStore:

@@ -14,12 +14,13 @@ one code path. An *image* method colours one photo::
      hint_mask: float32 (H, W) in {0, 1} or None) -> CIELAB ab float32 (H, W, 2)
 
 Image methods return ``ab`` because that is what a colourisation network predicts (the product's
-automatic network, step 5, registers here under its own name); the bench turns it into Cb/Cr with
-the photo's luma (:func:`videocolor.bench.render.compose_ab`).
+network is the image method ``videocolor``); the bench turns it into Cb/Cr with the photo's luma
+(:func:`videocolor.bench.render.compose_ab`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -35,27 +36,55 @@ ImageMethod = Callable[[np.ndarray, np.ndarray | None, np.ndarray | None], np.nd
 PRODUCT = "videocolor"
 
 
+@functools.cache
+def _network():
+    from videocolor.network import ColorNetwork
+
+    return ColorNetwork()
+
+
 def product(
     lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
 ) -> Iterable[np.ndarray]:
-    """The product colouriser with its default settings.
+    """The product colouriser with its default settings: propagation finished by the network.
 
     Imported on first use: the baselines then run (and the bench imports) whatever state the
     engine is in, and a baseline-only run does not load it at all.
     """
+    from videocolor.engine import EngineSettings, colorize_clip
+
+    return colorize_clip(lumas, references, matrix, EngineSettings(network=_network()))
+
+
+def classical(
+    lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
+) -> Iterable[np.ndarray]:
+    """The propagation engine with the classical fill instead of the network (step 4); it has
+    no automatic colour, so without references it leaves the clip grey."""
     from videocolor.engine import colorize_clip
 
+    if not references:
+        return gray(lumas, references, matrix)
     return colorize_clip(lumas, references, matrix)
+
+
+def network_image(
+    luma: np.ndarray, hint_ab: np.ndarray | None, hint_mask: np.ndarray | None
+) -> np.ndarray:
+    """The colourisation network on a photo: automatic without hints, guided by them with."""
+    return _network()(luma, hint_ab, hint_mask)
 
 
 VIDEO_METHODS: dict[str, VideoMethod] = {
     PRODUCT: product,
+    "classical": classical,
     "gray": gray,
     "global-transfer": global_transfer,
     "warp-only": warp_only,
 }
 
 IMAGE_METHODS: dict[str, ImageMethod] = {
+    PRODUCT: network_image,
     "gray": gray_image,
     "hints-fill": hints_fill,
 }

@@ -8,14 +8,16 @@ looped back and forth to the length asked. On it are timed:
 - ``flow``: one DIS call (:class:`videocolor.flow.FlowEstimator`, the engine's preset) per pair of
   frames at the working resolution (:func:`videocolor.engine.work_size`); the engine makes several
   per frame, at a reduced flow resolution, so this is the unit cost, not the engine's flow time;
-- ``network``: none yet (step 5), reported as null;
+- ``network``: the colourisation network (:class:`videocolor.network.ColorNetwork`) finishing
+  each working-resolution frame from its chroma and a confidence map;
 - ``fill_upsample``: :func:`videocolor.propagate.refine` at the working resolution, the Lab to
   Cb/Cr conversion, and :func:`videocolor.engine.guided_upsample` to full resolution;
 - ``encode``: an H.264 :class:`videocolor.io.VideoSink` writing luma and chroma;
 - ``shots``: shot detection, the pass the product makes before colouring;
 - ``floor``: decode + encode alone (the grey pipeline), what no colouriser can beat;
 - ``end_to_end``: shot detection, then decode, :func:`videocolor.engine.colorize_clip` per shot
-  from each shot's first frame in colour, encode: ``videocolor colorize`` minus reading PNGs.
+  from each shot's first frame in colour, network included, encode: ``videocolor colorize`` minus
+  reading PNGs; ``end_to_end_classical`` the same with the classical fill (``--engine classical``).
 """
 
 from __future__ import annotations
@@ -35,10 +37,17 @@ from videocolor.bench.data import iter_clip
 from videocolor.bench.timing import peak_rss_mb
 from videocolor.colorize import ColorizeStage
 from videocolor.demo import demo_footage
-from videocolor.engine import guided_upsample, reference_chroma, resize, work_size
+from videocolor.engine import (
+    EngineSettings,
+    guided_upsample,
+    reference_chroma,
+    resize,
+    work_size,
+)
 from videocolor.errors import VideocolorError
 from videocolor.flow import FlowEstimator, to_flow_input
 from videocolor.io import ColorTags, Frame, StreamInfo, open_sink, open_source
+from videocolor.network import ColorNetwork
 from videocolor.pipeline import GreyStage
 from videocolor.pipeline import run as run_pipeline
 from videocolor.prior import ColourPrior
@@ -56,6 +65,7 @@ STAGES = (
     "shots",
     "floor",
     "end_to_end",
+    "end_to_end_classical",
 )
 _RATE = Fraction(24)
 
@@ -166,7 +176,24 @@ def _timed_fill_and_encode(
     return fill, encode
 
 
-def _timed_end_to_end(clip: Path, info: StreamInfo, output: Path) -> tuple[float, float]:
+def _timed_network(
+    smalls: Sequence[np.ndarray], reference: np.ndarray, network: ColorNetwork
+) -> float:
+    size = (smalls[0].shape[1], smalls[0].shape[0])
+    _, ref_ab = reference_chroma(reference, size)
+    rng = np.random.default_rng(0)
+    seconds = 0.0
+    for small in smalls:
+        trust = rng.uniform(0.0, 1.0, small.shape).astype(np.float32)
+        start = time.perf_counter()
+        network(small, ref_ab, trust)
+        seconds += time.perf_counter() - start
+    return seconds
+
+
+def _timed_end_to_end(
+    clip: Path, info: StreamInfo, output: Path, network: ColorNetwork | None
+) -> tuple[float, float]:
     """Seconds of shot detection and of colouring (decode, colourise per shot, encode)."""
     start = time.perf_counter()
     shots = detect_shots(clip)
@@ -177,7 +204,7 @@ def _timed_end_to_end(clip: Path, info: StreamInfo, output: Path) -> tuple[float
         for index, rgb in enumerate(iter_clip(clip, max(starts) + 1))
         if index in starts
     }
-    stage = ColorizeStage(info, shots, references)
+    stage = ColorizeStage(info, shots, references, settings=EngineSettings(network=network))
     start = time.perf_counter()
     run_pipeline(clip, output, stage, overwrite=True, progress=False)
     return shot_seconds, time.perf_counter() - start
@@ -197,16 +224,20 @@ def measure_size(source: Path, size: tuple[int, int], frames: int, folder: Path)
     start = time.perf_counter()
     run_pipeline(clip, folder / "floor.mp4", GreyStage(), overwrite=True, progress=False)
     floor = time.perf_counter() - start
-    shots, colour = _timed_end_to_end(clip, info, folder / "colour.mp4")
+    network = ColorNetwork()
+    net = _timed_network(smalls, reference, network)
+    shots, colour = _timed_end_to_end(clip, info, folder / "colour.mp4", network)
+    _, classical = _timed_end_to_end(clip, info, folder / "classical.mp4", None)
     seconds = {
         "decode": decode,
         "flow": flow,
-        "network": None,
+        "network": net,
         "fill_upsample": fill,
         "encode": encode,
         "shots": shots,
         "floor": floor,
         "end_to_end": shots + colour,
+        "end_to_end_classical": shots + classical,
     }
     units = {stage: count for stage in STAGES} | {"flow": max(count - 1, 0)}
     return {
@@ -240,7 +271,7 @@ def run_speed_bench(
         "videocolor_version": __version__,
         "notes": {
             "flow": "one DIS call per frame pair at the working resolution (unit cost)",
-            "network": "no network until step 5",
+            "network": "the network on every working-resolution frame, at its default lines",
             "floor": "decode + encode of the grey pipeline",
             "peak_rss_mb": "whole process so far, measured after each size",
         },

@@ -16,10 +16,12 @@ from videocolor.errors import ReferenceImageError
 from videocolor.io import open_source
 from videocolor.io.codecs import check_output
 from videocolor.io.safe_output import check_output_path
+from videocolor.network import ColorNetwork
 from videocolor.pipeline import run as run_pipeline
 from videocolor.propagate import PropagationSettings
 from videocolor.refcheck import check_references
 from videocolor.refs import Reference
+from videocolor.shots import detect_shots
 
 log = logging.getLogger("videocolor")
 
@@ -60,8 +62,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="medium",
         help="optical-flow preset (default medium)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=["network", "classical"],
+        default="network",
+        help="finish frames with the colourisation network (default) or the classical fill",
+    )
+    parser.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "tensorrt"],
+        default="auto",
+        help="where the network runs (default auto: TensorRT/CUDA when present, else CPU)",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="another exported colourisation model (.onnx)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(handler=run)
+
+
+def _engine_text(network: ColorNetwork | None) -> str:
+    return "classical fill" if network is None else f"network on {network.provider}"
 
 
 def _split(
@@ -83,24 +104,34 @@ def _split(
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.refs is None:
+    if args.refs is None and args.engine == "classical":
         raise ReferenceImageError(
             "no references given: pass --refs DIR with coloured keyframes (automatic colour "
-            "needs the colourisation network, which is not bundled yet)"
+            "needs the network engine: drop --engine classical)"
         )
     with open_source(args.input, args.fps) as source:
         info = source.info
     check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
-    report = check_references(
-        args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
+    network = None
+    if args.engine == "network":
+        network = ColorNetwork(args.model, device=args.device)
+        log.info("colourisation network on %s (%s)", network.provider, network.model_path.name)
+    if args.refs is None:
+        shots = detect_shots(args.input, fps=args.fps, progress=not args.quiet).shots
+        keyframes, exemplars = {}, {}
+    else:
+        report = check_references(
+            args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
+        )
+        shots = report.shots
+        keyframes, exemplars = _split(report.references, info.width, info.height)
+        if not keyframes and not exemplars and network is None:
+            hint = f"; {report.offset_hint.message}" if report.offset_hint else ""
+            raise ReferenceImageError(f"{args.refs}: no usable reference image{hint}")
+    settings = EngineSettings(
+        args.work_res, PropagationSettings(flow_preset=args.flow), network=network
     )
-    shots = report.shots
-    keyframes, exemplars = _split(report.references, info.width, info.height)
-    if not keyframes and not exemplars:
-        hint = f"; {report.offset_hint.message}" if report.offset_hint else ""
-        raise ReferenceImageError(f"{args.refs}: no usable reference image{hint}")
-    settings = EngineSettings(args.work_res, PropagationSettings(flow_preset=args.flow))
     stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
     summary = run_pipeline(
         args.input,
@@ -119,11 +150,13 @@ def run(args: argparse.Namespace) -> int:
                 "shots": len(shots),
                 "references": len(keyframes),
                 "exemplar_shots": sorted(exemplars),
+                "engine": args.engine,
+                "device": network.provider if network else None,
             }
         )
     elif not args.quiet:
         print(
             f"coloured {summary.frames_written} frames in {len(shots)} shots from "
-            f"{len(keyframes)} references: {summary.output}"
+            f"{len(keyframes)} references ({_engine_text(network)}): {summary.output}"
         )
     return 0

@@ -183,7 +183,6 @@ class VideoSink(_AtomicSink):
         self._output.discard()
 
 
-
 class ImageSequenceSink(_AtomicSink):
     """Writes ``000000.png`` (or ``.tif``) per frame, RGB at 8 or 16 bits, into a folder.
 
@@ -222,7 +221,6 @@ class ImageSequenceSink(_AtomicSink):
 
     def abort(self) -> None:
         self._output.discard()
-
 
 
 Sink = VideoSink | ImageSequenceSink

@@ -1,0 +1,99 @@
+"""The bundled colourisation network served by onnxruntime: contract, hints, automatic colour."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from skimage import data as photos
+
+from videocolor import color
+from videocolor.errors import ModelError
+from videocolor.network import (
+    PACKAGED_MODEL,
+    ColorNetwork,
+    choose_providers,
+    network_size,
+)
+
+
+@pytest.fixture(scope="module")
+def network() -> ColorNetwork:
+    return ColorNetwork(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def photo() -> tuple[np.ndarray, np.ndarray]:
+    """(luma, true ab) of a real photo none of the training sets holds."""
+    rgb = photos.coffee().astype(np.float32) / 255.0
+    return color.rgb_to_luma(rgb), color.rgb_to_lab(rgb)[..., 1:]
+
+
+def test_bundled_model_is_small_and_described(network: ColorNetwork) -> None:
+    assert PACKAGED_MODEL.stat().st_size < 20e6
+    assert network.metadata["videocolor.model"] == "colornet"
+    assert "CIELAB" in network.metadata["color_space"]
+    assert network.provider == "CPUExecutionProvider"
+
+
+def test_network_size_is_a_multiple_of_32_within_the_lines() -> None:
+    assert network_size(854, 480, 256) == (448, 256)
+    assert network_size(100, 40, 256) == (96, 32)
+    for width, height in ((1920, 1080), (432, 320), (33, 31)):
+        w, h = network_size(width, height, 224)
+        assert w % 32 == 0 and h % 32 == 0 and h <= max(224, 32)
+
+
+def test_devices() -> None:
+    assert choose_providers("cpu") == ["CPUExecutionProvider"]
+    assert choose_providers("auto")[-1] == "CPUExecutionProvider"
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(ModelError, match="onnxruntime-gpu"):
+            choose_providers("cuda")
+    with pytest.raises(ModelError, match="unknown device"):
+        choose_providers("gpu0")
+
+
+def test_missing_model_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        ColorNetwork(tmp_path / "none.onnx")
+    (tmp_path / "bad.onnx").write_text("not a model")
+    with pytest.raises(ModelError, match="not a loadable ONNX model"):
+        ColorNetwork(tmp_path / "bad.onnx")
+
+
+def _error(ab: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.abs(ab - truth).mean())
+
+
+def test_trusted_dense_hints_are_kept(network: ColorNetwork, photo) -> None:
+    luma, truth = photo
+    out = network(luma, truth, np.ones(luma.shape, np.float32))
+    assert out.shape == truth.shape
+    assert _error(out, truth) < 2.0
+
+
+def test_holes_in_dense_hints_are_filled_better_than_grey(network: ColorNetwork, photo) -> None:
+    luma, truth = photo
+    conf = np.ones(luma.shape, np.float32)
+    conf[100:300, 150:450] = 0.0
+    hint = truth * conf[..., None]
+    out = network(luma, hint, conf)
+    hole = conf == 0
+    assert _error(out[hole], truth[hole]) < 0.8 * _error(hint[hole], truth[hole])
+
+
+def test_automatic_colour_beats_grey_and_points_beat_automatic(
+    network: ColorNetwork, photo
+) -> None:
+    luma, truth = photo
+    automatic = network(luma)
+    assert _error(automatic, truth) < _error(np.zeros_like(truth), truth)
+    assert np.hypot(automatic[..., 0], automatic[..., 1]).mean() > 3.0  # not grey
+    rng = np.random.default_rng(0)
+    hint, conf = np.zeros_like(truth), np.zeros(luma.shape, np.float32)
+    for y, x in zip(rng.integers(0, 398, 10), rng.integers(0, 598, 10), strict=True):
+        hint[y : y + 3, x : x + 3] = truth[y : y + 3, x : x + 3].mean(axis=(0, 1))
+        conf[y : y + 3, x : x + 3] = 1.0
+    guided = network(luma, hint, conf)
+    assert _error(guided, truth) < _error(automatic, truth)

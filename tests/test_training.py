@@ -1,0 +1,181 @@
+"""The colourisation network's training pipeline and ONNX export, end to end on real photos.
+
+The smoke config trains a few dozen steps on scikit-image's bundled photos (no shared data
+needed) and must lower its validation loss; the checkpoint is then exported and served by the
+runtime, which must agree with torch.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from videocolor.network import ColorNetwork
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    pytest.importorskip("torch")
+    out = tmp_path_factory.mktemp("smoke")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.train",
+            "--config",
+            "training/configs/smoke.toml",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def smoke_model(smoke_run: tuple[Path, dict]) -> Path:
+    out, _ = smoke_run
+    model = out / "smoke.onnx"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "export.onnx",
+            str(out / "last.pt"),
+            "-o",
+            str(model),
+            "--images",
+            str(out / "no-such-folder"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "parity max" in done.stdout
+    return model
+
+
+def test_smoke_training_lowers_validation_loss(smoke_run: tuple[Path, dict]) -> None:
+    out, result = smoke_run
+    assert result["step"] == 40
+    assert result["last_val"] < result["first_val"]
+    events = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in events if e["event"] == "val"] == [0, 20, 40]
+    assert (out / "loss.png").stat().st_size > 1000
+    assert (out / "best.pt").exists()
+
+
+def test_resume_continues_from_the_checkpoint(smoke_run: tuple[Path, dict]) -> None:
+    out, _ = smoke_run
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.train",
+            "--config",
+            "training/configs/smoke.toml",
+            "--out",
+            str(out),
+            "--resume",
+            "--steps",
+            "45",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "resumed at step 40" in done.stdout
+    assert json.loads(done.stdout.strip().splitlines()[-1])["step"] == 45
+
+
+def test_export_is_one_opset_17_file_with_its_contract(smoke_model: Path) -> None:
+    import onnx
+
+    proto = onnx.load(str(smoke_model), load_external_data=False)
+    assert {o.domain: o.version for o in proto.opset_import}[""] == 17
+    assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in proto.graph.initializer)
+    meta = {p.key: p.value for p in proto.metadata_props}
+    for key in (
+        "videocolor.version",
+        "color_space",
+        "input_ranges",
+        "working_resolution",
+        "trained_on",
+    ):
+        assert meta[key]
+    assert smoke_model.stat().st_size < 20e6
+
+
+def test_runtime_matches_torch_at_any_multiple_of_32(smoke_run, smoke_model: Path) -> None:
+    import torch
+
+    from export.onnx import load_model
+
+    torch_model, _ = load_model(smoke_run[0] / "last.pt")
+    network = ColorNetwork(smoke_model, device="cpu")
+    rng = np.random.default_rng(1)
+    for height, width in ((64, 96), (96, 160)):
+        luma = rng.random((height, width), np.float32)
+        hint = rng.uniform(-40, 40, (height, width, 2)).astype(np.float32)
+        conf = (rng.random((height, width)) > 0.7).astype(np.float32)
+        ours = network.raw(luma, hint, conf)
+        with torch.no_grad():
+            theirs = (
+                torch_model(
+                    torch.from_numpy(luma)[None, None],
+                    torch.from_numpy(hint.transpose(2, 0, 1).copy())[None],
+                    torch.from_numpy(conf)[None, None],
+                )[0]
+                .numpy()
+                .transpose(1, 2, 0)
+            )
+        assert ours.shape == (height, width, 2)
+        assert np.abs(ours - theirs).max() < 1e-3
+
+
+def test_hint_simulation_marks_what_it_degraded() -> None:
+    pytest.importorskip("torch")
+    from training import data as td
+
+    rng = np.random.default_rng(3)
+    photo = td.sample_photos()[1]  # chelsea the cat
+    luma, ab = td.luma_and_ab(np.ascontiguousarray(photo[:128, :128]))
+    hint, conf = td.point_hints(rng, ab, count=7)
+    assert 7 <= (conf > 0).sum() <= 7 * 25 and np.all(hint[conf == 0] == 0)
+    for _ in range(5):
+        hint, conf = td.dense_hints(rng, luma, ab, -ab)
+        error = np.abs(hint - ab).sum(axis=-1)
+        trusted, doubted = conf >= 0.7, conf < 0.3
+        if trusted.any() and doubted.any():
+            assert error[trusted].mean() < error[doubted].mean()
+    assert 0.0 <= conf.min() and conf.max() <= 1.0
+
+
+def test_video_pairs_come_from_the_engines_own_chain_step(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from tests.clips import make_video
+    from training import data as td
+
+    clip = make_video(tmp_path / "clip.mp4", frames=12, width=96, height=64)
+    pairs = td.video_pairs([clip], 4, np.random.default_rng(0), short_side=48, max_gap=3)
+    assert pairs["luma"].shape == (4, 48, 48) and pairs["hint_ab"].shape == (4, 48, 48, 2)
+    assert pairs["luma"].dtype == np.uint8 and pairs["hint_conf"].max() > 200
+    truth = pairs["ab"].astype(float) - 128
+    hint = pairs["hint_ab"].astype(float) - 128
+    assert np.abs(hint - truth).mean() < np.abs(truth).mean()  # the chain carried real colour

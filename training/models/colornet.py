@@ -1,0 +1,140 @@
+"""The hint-conditioned colourisation network: luma + hint chroma + hint confidence → CIELAB ab.
+
+One model serves the three jobs of the product: automatic colour (no hints), user points and
+scribbles (sparse hints) and propagation (the engine's warped chroma with its per-pixel
+confidence: dense hints with holes and errors). Semantics come from the ImageNet-pretrained
+EfficientNet-Lite0 fed the luma as grey RGB; hints enter through their own small pyramid that
+joins the decoder at every scale, and a per-pixel gate lets the output copy a trusted hint
+exactly instead of re-synthesising it.
+
+Tensor contract (also written into the ONNX metadata by :mod:`export.onnx`):
+``luma`` (N,1,H,W) Y' in [0, 1]; ``hint_ab`` (N,2,H,W) CIELAB a/b in their natural units (about
+-110..110); ``hint_conf`` (N,1,H,W) in [0, 1], 0 meaning "no hint". Output ``ab`` (N,2,H,W) CIELAB.
+H and W are multiples of 32.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from training.models.efficientnet_lite import (
+    INPUT_MEAN,
+    INPUT_STD,
+    EfficientNetLite,
+    efficientnet_lite0,
+)
+
+AB_SCALE = 110.0  # a/b are divided by this inside the network so they sit in about [-1, 1]
+MULTIPLE = 32  # the encoder's coarsest stride: inputs must be a multiple of it
+
+
+@dataclass(frozen=True)
+class ColorNetConfig:
+    decoder_widths: tuple[int, ...] = (128, 96, 64, 48, 32, 24)  # stride 32, 16, 8, 4, 2, 1
+    hint_widths: tuple[int, ...] = (16, 24, 32, 48, 64)  # stride 1, 2, 4, 8, 16
+    pretrained: bool = True
+
+
+def conv_bn_relu(inputs: int, outputs: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False),
+        nn.BatchNorm2d(outputs),
+        nn.ReLU(inplace=True),
+    )
+
+
+class DecoderBlock(nn.Module):
+    """Upsample the coarser map 2x and mix it with the skips of this scale."""
+
+    def __init__(self, inputs: int, outputs: int) -> None:
+        super().__init__()
+        self.mix = nn.Sequential(conv_bn_relu(inputs, outputs), conv_bn_relu(outputs, outputs))
+
+    def forward(self, coarse: torch.Tensor, *skips: torch.Tensor) -> torch.Tensor:
+        up = F.interpolate(coarse, scale_factor=2.0, mode="bilinear", align_corners=False)
+        return self.mix(torch.cat([up, *skips], dim=1))
+
+
+class HintPyramid(nn.Module):
+    """Hint features at strides 1..16 from (luma, confidence-weighted ab, confidence)."""
+
+    def __init__(self, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        layers, inputs = [], 4
+        for level, width in enumerate(widths):
+            layers.append(conv_bn_relu(inputs, width, stride=1 if level == 0 else 2))
+            inputs = width
+        self.levels = nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        maps = []
+        for level in self.levels:
+            x = level(x)
+            maps.append(x)
+        return maps
+
+
+class ColorNet(nn.Module):
+    """Encoder (EfficientNet-Lite0 stem + stages) · hint pyramid · U-Net decoder · gated output."""
+
+    def __init__(self, config: ColorNetConfig = ColorNetConfig()) -> None:
+        super().__init__()
+        self.config = config
+        backbone = efficientnet_lite0(pretrained=config.pretrained)
+        self.encoder = Encoder(backbone)
+        enc = backbone.feature_channels  # (16, 24, 40, 112, 320) at strides 2..32
+        dec, hint = config.decoder_widths, config.hint_widths
+        self.hints = HintPyramid(hint)
+        self.bottleneck = nn.Sequential(nn.Conv2d(enc[4], dec[0], 1), nn.ReLU(inplace=True))
+        self.up16 = DecoderBlock(dec[0] + enc[3] + hint[4], dec[1])
+        self.up8 = DecoderBlock(dec[1] + enc[2] + hint[3], dec[2])
+        self.up4 = DecoderBlock(dec[2] + enc[1] + hint[2], dec[3])
+        self.up2 = DecoderBlock(dec[3] + enc[0] + hint[1], dec[4])
+        self.up1 = DecoderBlock(dec[4] + hint[0], dec[5])
+        self.head = nn.Conv2d(dec[5], 3, 3, 1, 1)  # a, b and the gate towards the hint
+        with torch.no_grad():  # start by trusting hints (gate about 0.95 x confidence)
+            self.head.bias[2] = 3.0
+
+    def freeze_encoder(self, frozen: bool = True) -> None:
+        for parameter in self.encoder.parameters():
+            parameter.requires_grad_(not frozen)
+
+    def forward(
+        self, luma: torch.Tensor, hint_ab: torch.Tensor, hint_conf: torch.Tensor
+    ) -> torch.Tensor:
+        hint = hint_ab / AB_SCALE
+        e2, e4, e8, e16, e32 = self.encoder(luma)
+        h1, h2, h4, h8, h16 = self.hints(torch.cat([luma, hint * hint_conf, hint_conf], dim=1))
+        x = self.bottleneck(e32)
+        x = self.up16(x, e16, h16)
+        x = self.up8(x, e8, h8)
+        x = self.up4(x, e4, h4)
+        x = self.up2(x, e2, h2)
+        x = self.up1(x, h1)
+        out = self.head(x)
+        synthesised = torch.tanh(out[:, :2])
+        gate = torch.sigmoid(out[:, 2:3]) * hint_conf
+        return (gate * hint + (1.0 - gate) * synthesised) * AB_SCALE
+
+
+class Encoder(nn.Module):
+    """The backbone's feature pyramid on luma shown as grey RGB (the classifier head is dropped)."""
+
+    def __init__(self, backbone: EfficientNetLite) -> None:
+        super().__init__()
+        self.stem = backbone.stem
+        self.stages = backbone.stages
+        self.feature_stages = backbone._feature_stages
+
+    def forward(self, luma: torch.Tensor) -> list[torch.Tensor]:
+        x = self.stem(((luma * 255.0 - INPUT_MEAN) / INPUT_STD).expand(-1, 3, -1, -1))
+        maps = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.feature_stages:
+                maps.append(x)
+        return maps

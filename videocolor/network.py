@@ -1,0 +1,147 @@
+"""The colourisation network at run time: onnxruntime only, no torch.
+
+One model (trained in ``training/``, exported by ``export/onnx.py``, bundled as
+``videocolor/models/colornet.onnx``) turns luma plus optional hint chroma with a per-pixel
+confidence into CIELAB ``ab``: with no hints it colours automatically, with a few points it
+follows them, and with the propagation engine's warped chroma it fills what the flow could not
+carry and corrects what drifted.
+
+The network runs at a modest resolution (at most ``lines`` lines, padded to a multiple of 32) and
+its answer comes back to the caller's resolution as a *correction*: the caller's detailed hint
+chroma plus the upsampled difference between the network's output and the downsampled hint, so
+fine chroma detail that was already right survives and the network only has to be right at its
+own scale.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from videocolor.errors import ModelError
+
+PACKAGED_MODEL = Path(__file__).resolve().parent / "models" / "colornet.onnx"
+MODEL_ENV = "VIDEOCOLOR_MODEL"
+INPUT_NAMES = ("luma", "hint_ab", "hint_conf")
+MULTIPLE = 32
+DEFAULT_LINES = 256
+
+
+def default_model_path() -> Path:
+    """``$VIDEOCOLOR_MODEL`` when set, else the bundled model."""
+    env = os.environ.get(MODEL_ENV)
+    return Path(env) if env else PACKAGED_MODEL
+
+
+def choose_providers(device: str = "auto") -> list[str]:
+    """onnxruntime execution providers for ``device`` (auto | cpu | cuda | tensorrt).
+
+    ``auto`` takes TensorRT, then CUDA, when this onnxruntime build has them, with the CPU always
+    last as the fallback; asking for a device the build lacks is an error, not a silent CPU run.
+    """
+    available = ort.get_available_providers()
+    wanted = {
+        "auto": ["TensorrtExecutionProvider", "CUDAExecutionProvider"],
+        "tensorrt": ["TensorrtExecutionProvider"],
+        "cuda": ["CUDAExecutionProvider"],
+        "cpu": [],
+    }
+    if device not in wanted:
+        raise ModelError(f"unknown device {device!r}: use auto, cpu, cuda or tensorrt")
+    chosen = [p for p in wanted[device] if p in available]
+    if device in ("cuda", "tensorrt") and not chosen:
+        raise ModelError(
+            f"--device {device}: this onnxruntime has only {', '.join(available)}; "
+            "install the gpu extra (onnxruntime-gpu) on a machine with CUDA"
+        )
+    return [*chosen, "CPUExecutionProvider"]
+
+
+def network_size(width: int, height: int, lines: int) -> tuple[int, int]:
+    """(width, height) the network runs at: at most ``lines`` lines, multiples of 32."""
+    scale = min(1.0, lines / height)
+
+    def fit(n: float) -> int:
+        return max(MULTIPLE, round(n * scale / MULTIPLE) * MULTIPLE)
+
+    return fit(width), fit(height)
+
+
+class ColorNetwork:
+    """The bundled (or any compatible) colourisation model in an onnxruntime session."""
+
+    def __init__(
+        self, model_path: Path | str | None = None, device: str = "auto", threads: int = 0
+    ) -> None:
+        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        if not self.model_path.is_file():
+            raise ModelError(
+                f"colourisation model {self.model_path} does not exist; export one with "
+                "`python -m export.onnx CHECKPOINT -o PATH` or reinstall videocolor"
+            )
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        try:
+            self.session = ort.InferenceSession(
+                str(self.model_path), options, providers=choose_providers(device)
+            )
+        except ModelError:
+            raise
+        except Exception as error:  # onnxruntime's errors derive from Exception only
+            raise ModelError(f"{self.model_path}: not a loadable ONNX model ({error})") from error
+        names = tuple(i.name for i in self.session.get_inputs())
+        if names != INPUT_NAMES:
+            raise ModelError(
+                f"{self.model_path}: inputs {names}, expected {INPUT_NAMES} (luma, hint ab, "
+                "hint confidence); export it with `python -m export.onnx`"
+            )
+        self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
+
+    @property
+    def provider(self) -> str:
+        """The execution provider that actually runs the model (reported to the user)."""
+        return self.session.get_providers()[0]
+
+    def raw(self, luma: np.ndarray, hint_ab: np.ndarray, hint_conf: np.ndarray) -> np.ndarray:
+        """The network on one image whose sides are multiples of 32: (H, W) luma in [0, 1],
+        (H, W, 2) hint ab, (H, W) confidence → (H, W, 2) ab."""
+        feeds = {
+            "luma": luma[None, None].astype(np.float32),
+            "hint_ab": np.ascontiguousarray(hint_ab.transpose(2, 0, 1)[None], np.float32),
+            "hint_conf": hint_conf[None, None].astype(np.float32),
+        }
+        return self.session.run(None, feeds)[0][0].transpose(1, 2, 0)
+
+    def __call__(
+        self,
+        luma: np.ndarray,
+        hint_ab: np.ndarray | None = None,
+        hint_conf: np.ndarray | None = None,
+        lines: int = DEFAULT_LINES,
+    ) -> np.ndarray:
+        """CIELAB ab (H, W, 2) for luma (H, W) in [0, 1] at any size, with optional hints.
+
+        Without hints the colour is automatic. With hints the result is the hint chroma plus the
+        network's correction of it (see the module docstring), so trusted detail is kept.
+        """
+        height, width = luma.shape
+        if hint_ab is None or hint_conf is None:
+            hint_ab = np.zeros((height, width, 2), np.float32)
+            hint_conf = np.zeros((height, width), np.float32)
+        size = network_size(width, height, lines)
+        shrink = size[0] < width
+        interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+
+        def small(plane: np.ndarray) -> np.ndarray:
+            return cv2.resize(
+                np.ascontiguousarray(plane, np.float32), size, interpolation=interpolation
+            )
+
+        small_hint = small(hint_ab)
+        out = self.raw(small(luma), small_hint, small(hint_conf))
+        correction = cv2.resize(out - small_hint, (width, height), interpolation=cv2.INTER_LINEAR)
+        return (hint_ab + correction).astype(np.float32)
