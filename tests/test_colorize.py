@@ -155,7 +155,7 @@ def test_without_references_the_network_colours_each_shot(tmp_path: Path, capsys
     assert main(["-q", "grayscale", str(colour), "-o", str(bw), "--codec", "ffv1"]) == 0
     assert main(["-q", "colorize", str(bw), "-o", str(out), "--codec", "ffv1", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["engine"] == "network" and summary["device"] == "CPUExecutionProvider"
+    assert summary["engine"] == "auto" and summary["device"] == "CPUExecutionProvider"
     _, grey = read_all_luma(bw)
     _, coloured = read_all_luma(out)
     assert np.array_equal(grey, coloured)

@@ -164,7 +164,7 @@ def test_hint_simulation_marks_what_it_degraded() -> None:
         trusted, doubted = conf >= 0.7, conf < 0.3
         if trusted.any() and doubted.any():
             assert error[trusted].mean() < error[doubted].mean()
-    assert 0.0 <= conf.min() and conf.max() <= 1.0
+    assert conf.min() >= 0.0 and conf.max() <= 1.0
 
 
 def test_video_pairs_come_from_the_engines_own_chain_step(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ Frames are scaled to the working resolution (at most ``work_lines`` lines), refe
 into CIELAB chroma there, :func:`videocolor.propagate.propagate_shot` carries them through the
 shot, and the chroma is converted to Cb/Cr and brought back to full resolution guided by the
 full-resolution luma (:func:`guided_upsample`), so edges follow the film, not the working grid.
-With a network in the settings, each frame's fused chroma and confidence pass through it before
-the upsampling (:func:`network_finish`).
+With ``finish_with_network`` each frame's fused chroma and confidence pass through the network
+before the upsampling (:func:`network_finish`); without references the network colours a
+keyframe that is then propagated.
 """
 
 from __future__ import annotations
@@ -32,14 +33,17 @@ from videocolor.spill import spill_array
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """``network``: the colourisation network that finishes every frame (fills what the flow
-    could not carry, corrects drift) and colours shots that have no reference; None keeps the
-    classical fill. ``network_lines``: the resolution it runs at."""
+    """``network``: the colourisation network, which colours shots that have no reference
+    (:func:`automatic_keyframe`) and, with ``finish_with_network``, also finishes every
+    propagated frame from its fused chroma and confidence instead of keeping the classical fill
+    (off by default: on held-out clips the classical fill measured better, see the model card).
+    ``network_lines``: the resolution the network runs at."""
 
     work_lines: int = 480
     propagation: PropagationSettings = field(default_factory=PropagationSettings)
     network: ColorNetwork | None = None
     network_lines: int = DEFAULT_LINES
+    finish_with_network: bool = False
 
 
 def network_finish(network: ColorNetwork, lines: int) -> Finish:
@@ -151,7 +155,7 @@ def colorize_clip(
         ref_lumas.append(small[index] if 0 <= index < len(small) else ref_luma)
     prior = ColourPrior(ref_lumas, list(keyframes.values()))
     finish = classical_finish
-    if settings.network is not None:
+    if settings.network is not None and settings.finish_with_network:
         finish = network_finish(settings.network, settings.network_lines)
     chroma = propagate_shot(small, keyframes, prior, settings.propagation, finish)
     for luma_small, luma_full, ab in zip(small, lumas, chroma, strict=True):

@@ -5,7 +5,8 @@ scribbles (sparse hints) and propagation (the engine's warped chroma with its pe
 confidence: dense hints with holes and errors). Semantics come from the ImageNet-pretrained
 EfficientNet-Lite0 fed the luma as grey RGB; hints enter through their own small pyramid that
 joins the decoder at every scale, and a per-pixel gate lets the output copy a trusted hint
-exactly instead of re-synthesising it.
+exactly instead of re-synthesising it (the gate may open fully for any confidence above 0.001, so
+even a hint the engine barely trusts can pass unchanged when the network agrees with it).
 
 Tensor contract (also written into the ONNX metadata by :mod:`export.onnx`):
 ``luma`` (N,1,H,W) Y' in [0, 1]; ``hint_ab`` (N,2,H,W) CIELAB a/b in their natural units (about
@@ -30,6 +31,7 @@ from training.models.efficientnet_lite import (
 
 AB_SCALE = 110.0  # a/b are divided by this inside the network so they sit in about [-1, 1]
 MULTIPLE = 32  # the encoder's coarsest stride: inputs must be a multiple of it
+HINT_PRESENT = 1000.0  # confidence x this, clamped to 1, bounds the gate towards the hint
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class ColorNet(nn.Module):
         self.up2 = DecoderBlock(dec[3] + enc[0] + hint[1], dec[4])
         self.up1 = DecoderBlock(dec[4] + hint[0], dec[5])
         self.head = nn.Conv2d(dec[5], 3, 3, 1, 1)  # a, b and the gate towards the hint
-        with torch.no_grad():  # start by trusting hints (gate about 0.95 x confidence)
+        with torch.no_grad():  # start by trusting hints (gate about 0.95 where there is one)
             self.head.bias[2] = 3.0
 
     def freeze_encoder(self, frozen: bool = True) -> None:
@@ -117,7 +119,10 @@ class ColorNet(nn.Module):
         x = self.up1(x, h1)
         out = self.head(x)
         synthesised = torch.tanh(out[:, :2])
-        gate = torch.sigmoid(out[:, 2:3]) * hint_conf
+        # Any hint (confidence >= 0.001) may be copied outright: the engine's filled chroma has
+        # confidence near 0 and is often better than what the network would synthesise. The
+        # network learns how far to trust a hint from its confidence; without one the gate shuts.
+        gate = torch.sigmoid(out[:, 2:3]) * torch.clamp(hint_conf * HINT_PRESENT, 0.0, 1.0)
         return (gate * hint + (1.0 - gate) * synthesised) * AB_SCALE
 
 

@@ -46,7 +46,8 @@ def _network():
 def product(
     lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
 ) -> Iterable[np.ndarray]:
-    """The product colouriser with its default settings: propagation finished by the network.
+    """The product colouriser with its default settings: classical propagation, the network
+    colouring clips without references.
 
     Imported on first use: the baselines then run (and the bench imports) whatever state the
     engine is in, and a baseline-only run does not load it at all.
@@ -56,16 +57,15 @@ def product(
     return colorize_clip(lumas, references, matrix, EngineSettings(network=_network()))
 
 
-def classical(
+def network_finished(
     lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
 ) -> Iterable[np.ndarray]:
-    """The propagation engine with the classical fill instead of the network (step 4); it has
-    no automatic colour, so without references it leaves the clip grey."""
-    from videocolor.engine import colorize_clip
+    """The product with the network also finishing every propagated frame (``--engine
+    network``)."""
+    from videocolor.engine import EngineSettings, colorize_clip
 
-    if not references:
-        return gray(lumas, references, matrix)
-    return colorize_clip(lumas, references, matrix)
+    settings = EngineSettings(network=_network(), finish_with_network=True)
+    return colorize_clip(lumas, references, matrix, settings)
 
 
 def network_image(
@@ -77,7 +77,7 @@ def network_image(
 
 VIDEO_METHODS: dict[str, VideoMethod] = {
     PRODUCT: product,
-    "classical": classical,
+    "videocolor-net": network_finished,
     "gray": gray,
     "global-transfer": global_transfer,
     "warp-only": warp_only,

@@ -64,9 +64,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--engine",
-        choices=["network", "classical"],
-        default="network",
-        help="finish frames with the colourisation network (default) or the classical fill",
+        choices=["auto", "network", "classical"],
+        default="auto",
+        help="auto (default): propagation with the classical fill, the network colouring shots "
+        "without references; network: the network also finishes every propagated frame; "
+        "classical: no network",
     )
     parser.add_argument(
         "--device",
@@ -81,8 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _engine_text(network: ColorNetwork | None) -> str:
-    return "classical fill" if network is None else f"network on {network.provider}"
+def _engine_text(network: ColorNetwork | None, finish: bool) -> str:
+    if network is None:
+        return "classical fill"
+    return f"{'network' if finish else 'classical'} fill, network on {network.provider}"
 
 
 def _split(
@@ -114,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
     network = None
-    if args.engine == "network":
+    if args.engine != "classical":
         network = ColorNetwork(args.model, device=args.device)
         log.info("colourisation network on %s (%s)", network.provider, network.model_path.name)
     if args.refs is None:
@@ -130,7 +134,10 @@ def run(args: argparse.Namespace) -> int:
             hint = f"; {report.offset_hint.message}" if report.offset_hint else ""
             raise ReferenceImageError(f"{args.refs}: no usable reference image{hint}")
     settings = EngineSettings(
-        args.work_res, PropagationSettings(flow_preset=args.flow), network=network
+        args.work_res,
+        PropagationSettings(flow_preset=args.flow),
+        network=network,
+        finish_with_network=args.engine == "network",
     )
     stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
     summary = run_pipeline(
@@ -155,8 +162,9 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     elif not args.quiet:
+        engine = _engine_text(network, args.engine == "network")
         print(
             f"coloured {summary.frames_written} frames in {len(shots)} shots from "
-            f"{len(keyframes)} references ({_engine_text(network)}): {summary.output}"
+            f"{len(keyframes)} references ({engine}): {summary.output}"
         )
     return 0
