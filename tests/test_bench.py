@@ -294,7 +294,7 @@ def test_speed_bench(dataset: Path, tmp_path: Path, capsys) -> None:
     for clip in result["clips"]:
         assert clip["frames"] == 6
         stages = {"decode", "flow", "network", "fill_upsample", "encode", "floor", "end_to_end"}
-        stages |= {"end_to_end_classical"}
+        stages |= {"end_to_end_network"}
         assert all(clip["fps"][stage] > 0 for stage in stages)
         assert clip["peak_rss_mb"] > 0
 

@@ -16,8 +16,9 @@ looped back and forth to the length asked. On it are timed:
 - ``shots``: shot detection, the pass the product makes before colouring;
 - ``floor``: decode + encode alone (the grey pipeline), what no colouriser can beat;
 - ``end_to_end``: shot detection, then decode, :func:`videocolor.engine.colorize_clip` per shot
-  from each shot's first frame in colour, network included, encode: ``videocolor colorize`` minus
-  reading PNGs; ``end_to_end_classical`` the same with the classical fill (``--engine classical``).
+  from each shot's first frame in colour, encode: ``videocolor colorize`` (default engine) minus
+  reading PNGs; ``end_to_end_network`` the same with the network finishing every frame
+  (``--engine network``).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ STAGES = (
     "shots",
     "floor",
     "end_to_end",
-    "end_to_end_classical",
+    "end_to_end_network",
 )
 _RATE = Fraction(24)
 
@@ -192,7 +193,7 @@ def _timed_network(
 
 
 def _timed_end_to_end(
-    clip: Path, info: StreamInfo, output: Path, network: ColorNetwork | None
+    clip: Path, info: StreamInfo, output: Path, settings: EngineSettings
 ) -> tuple[float, float]:
     """Seconds of shot detection and of colouring (decode, colourise per shot, encode)."""
     start = time.perf_counter()
@@ -204,7 +205,7 @@ def _timed_end_to_end(
         for index, rgb in enumerate(iter_clip(clip, max(starts) + 1))
         if index in starts
     }
-    stage = ColorizeStage(info, shots, references, settings=EngineSettings(network=network))
+    stage = ColorizeStage(info, shots, references, settings=settings)
     start = time.perf_counter()
     run_pipeline(clip, output, stage, overwrite=True, progress=False)
     return shot_seconds, time.perf_counter() - start
@@ -226,8 +227,10 @@ def measure_size(source: Path, size: tuple[int, int], frames: int, folder: Path)
     floor = time.perf_counter() - start
     network = ColorNetwork()
     net = _timed_network(smalls, reference, network)
-    shots, colour = _timed_end_to_end(clip, info, folder / "colour.mp4", network)
-    _, classical = _timed_end_to_end(clip, info, folder / "classical.mp4", None)
+    settings = EngineSettings(network=network)
+    shots, colour = _timed_end_to_end(clip, info, folder / "colour.mp4", settings)
+    finished = EngineSettings(network=network, finish_with_network=True)
+    _, with_network = _timed_end_to_end(clip, info, folder / "network.mp4", finished)
     seconds = {
         "decode": decode,
         "flow": flow,
@@ -237,7 +240,7 @@ def measure_size(source: Path, size: tuple[int, int], frames: int, folder: Path)
         "shots": shots,
         "floor": floor,
         "end_to_end": shots + colour,
-        "end_to_end_classical": shots + classical,
+        "end_to_end_network": shots + with_network,
     }
     units = {stage: count for stage in STAGES} | {"flow": max(count - 1, 0)}
     return {
