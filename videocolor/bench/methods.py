@@ -68,11 +68,22 @@ def network_finished(
     return colorize_clip(lumas, references, matrix, settings)
 
 
+#: Confidence given to chroma the classical fill spread from user points before the network
+#: sees it: as barely trusted as the engine's filled holes, which the network learned to judge.
+SPREAD_CONFIDENCE = 0.02
+
+
 def network_image(
     luma: np.ndarray, hint_ab: np.ndarray | None, hint_mask: np.ndarray | None
 ) -> np.ndarray:
-    """The colourisation network on a photo: automatic without hints, guided by them with."""
-    return _network()(luma, hint_ab, hint_mask)
+    """The colourisation network on a photo: automatic without hints. With user points, the
+    classical fill spreads them first and the network finishes the result, as the video engine
+    does with propagated chroma (the network alone nearly ignores sparse points, see its card)."""
+    if hint_ab is None or hint_mask is None or not hint_mask.any():
+        return _network()(luma)
+    spread = hints_fill(luma, hint_ab, hint_mask)
+    confidence = np.maximum(hint_mask.astype(np.float32), SPREAD_CONFIDENCE)
+    return _network()(luma, spread, confidence)
 
 
 VIDEO_METHODS: dict[str, VideoMethod] = {
