@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -92,7 +93,7 @@ def parity_inputs(images: list[np.ndarray]) -> list[tuple[np.ndarray, ...]]:
         for kind in ("auto", "points", "dense"):
             planes = []
             for image in images:
-                crop = td.cv2.resize(image, (width, height), interpolation=td.cv2.INTER_AREA)
+                crop = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
                 luma, ab = td.luma_and_ab(crop)
                 if kind == "auto":
                     hint, conf = np.zeros_like(ab), np.zeros_like(luma)

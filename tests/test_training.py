@@ -21,25 +21,18 @@ from videocolor.network import ColorNetwork
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+def _module(*args: str) -> subprocess.CompletedProcess:
+    """``python -m ARGS`` from the project root, as a user runs training and export."""
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     pytest.importorskip("torch")
     out = tmp_path_factory.mktemp("smoke")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "training.train",
-            "--config",
-            "training/configs/smoke.toml",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _module("training.train", "--config", "training/configs/smoke.toml", "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     return out, json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -48,21 +41,13 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def smoke_model(smoke_run: tuple[Path, dict]) -> Path:
     out, _ = smoke_run
     model = out / "smoke.onnx"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "export.onnx",
-            str(out / "last.pt"),
-            "-o",
-            str(model),
-            "--images",
-            str(out / "no-such-folder"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = _module(
+        "export.onnx",
+        str(out / "last.pt"),
+        "-o",
+        str(model),
+        "--images",
+        str(out / "no-such-folder"),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "parity max" in done.stdout
@@ -81,23 +66,15 @@ def test_smoke_training_lowers_validation_loss(smoke_run: tuple[Path, dict]) -> 
 
 def test_resume_continues_from_the_checkpoint(smoke_run: tuple[Path, dict]) -> None:
     out, _ = smoke_run
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "training.train",
-            "--config",
-            "training/configs/smoke.toml",
-            "--out",
-            str(out),
-            "--resume",
-            "--steps",
-            "45",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = _module(
+        "training.train",
+        "--config",
+        "training/configs/smoke.toml",
+        "--out",
+        str(out),
+        "--resume",
+        "--steps",
+        "45",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "resumed at step 40" in done.stdout

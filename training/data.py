@@ -196,11 +196,15 @@ def video_pairs(
             for key, plane in zip(records, planes, strict=True):
                 records[key].append(plane[y : y + short_side, x : x + short_side])
     return {
-        "luma": np.stack(records["luma"]).__mul__(255).round().astype(np.uint8),
+        "luma": _unit_bytes(records["luma"]),
         "ab": _ab_bytes(records["ab"]),
         "hint_ab": _ab_bytes(records["hint_ab"]),
-        "hint_conf": np.stack(records["hint_conf"]).__mul__(255).round().astype(np.uint8),
+        "hint_conf": _unit_bytes(records["hint_conf"]),
     }
+
+
+def _unit_bytes(planes: list[np.ndarray]) -> np.ndarray:
+    return (np.stack(planes) * 255).round().astype(np.uint8)
 
 
 def _ab_bytes(planes: list[np.ndarray]) -> np.ndarray:

@@ -156,9 +156,14 @@ def validate(model: ColorNet, batches: dict[str, list[td.Sample]], beta: float) 
         if kind != "auto":
             result[f"{kind}_hint_mae"] = float((hint_ab - ab).abs().mean())
     result["loss"] = float(np.mean([result[f"{k}_loss"] for k in batches]))
+    training_mode(model)
+    return result
+
+
+def training_mode(model: ColorNet) -> None:
+    """Train the decoder; the frozen encoder keeps ImageNet's batch-norm statistics."""
     model.train()
     model.encoder.eval()
-    return result
 
 
 def save_checkpoint(path: Path, **state: object) -> None:
@@ -241,8 +246,7 @@ def train(config: TrainConfig, root: Path, out: Path, resume: bool) -> dict[str,
     if first_val is None:
         first_val = validate(model, val_batches, config.huber_beta)
         log({"event": "val", "step": 0, **first_val})
-    model.train()
-    model.encoder.eval()  # frozen: its batch-norm statistics stay ImageNet's
+    training_mode(model)
     started, losses, last = time.time(), [], None
     start_step = step
     while step < config.steps:

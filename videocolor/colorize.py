@@ -17,10 +17,9 @@ import numpy as np
 
 from videocolor import color
 from videocolor.color import decode_luma
-from videocolor.engine import EngineSettings, colorize_clip, reference_chroma, resize, work_size
+from videocolor.engine import EngineSettings, colorize_clip, exemplar_prior, resize, work_size
 from videocolor.io import Frame, StreamInfo
 from videocolor.pipeline import Output
-from videocolor.prior import ColourPrior
 from videocolor.shot import Shot
 from videocolor.spill import spill_array
 
@@ -121,8 +120,7 @@ class ColorizeStage:
         """Colour from the exemplars' luma-to-chroma statistics: low confidence, no positions."""
         height, width = self.info.height, self.info.width
         size = work_size(width, height, self.settings.work_lines)
-        pairs = [reference_chroma(rgb, size) for rgb in exemplars]
-        prior = ColourPrior([p[0] for p in pairs], [p[1] for p in pairs])
+        prior = exemplar_prior(exemplars, size)
         for luma in lumas:
             small = resize(np.ascontiguousarray(luma), size)
             cbcr = color.lab_chroma_to_cbcr(small, prior(small), self.info.color.matrix)

@@ -108,6 +108,12 @@ def reference_chroma(rgb: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray
 EXEMPLAR_CONFIDENCE = 0.15
 
 
+def exemplar_prior(exemplars: Sequence[np.ndarray], size: tuple[int, int]) -> ColourPrior:
+    """The luma-to-chroma prior of exemplar images (RGB in [0, 1]) seen at the working size."""
+    pairs = [reference_chroma(rgb, size) for rgb in exemplars]
+    return ColourPrior([p[0] for p in pairs], [p[1] for p in pairs])
+
+
 def automatic_keyframe(
     luma: np.ndarray, settings: EngineSettings, exemplars: Sequence[np.ndarray] = ()
 ) -> np.ndarray:
@@ -117,9 +123,7 @@ def automatic_keyframe(
         raise ValueError("automatic colour needs the colourisation network")
     hint = conf = None
     if exemplars:
-        size = (luma.shape[1], luma.shape[0])
-        pairs = [reference_chroma(rgb, size) for rgb in exemplars]
-        hint = ColourPrior([p[0] for p in pairs], [p[1] for p in pairs])(luma)
+        hint = exemplar_prior(exemplars, (luma.shape[1], luma.shape[0]))(luma)
         conf = np.full(luma.shape, EXEMPLAR_CONFIDENCE, np.float32)
     ab = settings.network(luma, hint, conf, lines=settings.network_lines)
     return color.lab_to_rgb(np.dstack([color.luma_to_lightness(luma), ab]))

@@ -85,12 +85,9 @@ class ColorNetwork:
             )
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        providers = choose_providers(device)
         try:
-            self.session = ort.InferenceSession(
-                str(self.model_path), options, providers=choose_providers(device)
-            )
-        except ModelError:
-            raise
+            self.session = ort.InferenceSession(str(self.model_path), options, providers=providers)
         except Exception as error:  # onnxruntime's errors derive from Exception only
             raise ModelError(f"{self.model_path}: not a loadable ONNX model ({error})") from error
         names = tuple(i.name for i in self.session.get_inputs())
@@ -129,19 +126,20 @@ class ColorNetwork:
         network's correction of it (see the module docstring), so trusted detail is kept.
         """
         height, width = luma.shape
-        if hint_ab is None or hint_conf is None:
-            hint_ab = np.zeros((height, width, 2), np.float32)
-            hint_conf = np.zeros((height, width), np.float32)
         size = network_size(width, height, lines)
-        shrink = size[0] < width
-        interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+        interpolation = cv2.INTER_AREA if size[0] < width else cv2.INTER_LINEAR
 
         def small(plane: np.ndarray) -> np.ndarray:
             return cv2.resize(
                 np.ascontiguousarray(plane, np.float32), size, interpolation=interpolation
             )
 
+        def full(plane: np.ndarray) -> np.ndarray:
+            return cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
+
+        if hint_ab is None or hint_conf is None:
+            no_hint = np.zeros((size[1], size[0]), np.float32)
+            return full(self.raw(small(luma), np.dstack([no_hint, no_hint]), no_hint))
         small_hint = small(hint_ab)
         out = self.raw(small(luma), small_hint, small(hint_conf))
-        correction = cv2.resize(out - small_hint, (width, height), interpolation=cv2.INTER_LINEAR)
-        return (hint_ab + correction).astype(np.float32)
+        return (hint_ab + full(out - small_hint)).astype(np.float32)

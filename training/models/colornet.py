@@ -22,12 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training.models.efficientnet_lite import (
-    INPUT_MEAN,
-    INPUT_STD,
-    EfficientNetLite,
-    efficientnet_lite0,
-)
+from training.models.efficientnet_lite import efficientnet_lite0
 
 AB_SCALE = 110.0  # a/b are divided by this inside the network so they sit in about [-1, 1]
 MULTIPLE = 32  # the encoder's coarsest stride: inputs must be a multiple of it
@@ -81,14 +76,15 @@ class HintPyramid(nn.Module):
 
 
 class ColorNet(nn.Module):
-    """Encoder (EfficientNet-Lite0 stem + stages) · hint pyramid · U-Net decoder · gated output."""
+    """Encoder (EfficientNet-Lite0 features on luma as grey RGB) · hint pyramid · U-Net decoder ·
+    gated output."""
 
     def __init__(self, config: ColorNetConfig = ColorNetConfig()) -> None:
         super().__init__()
         self.config = config
-        backbone = efficientnet_lite0(pretrained=config.pretrained)
-        self.encoder = Encoder(backbone)
-        enc = backbone.feature_channels  # (16, 24, 40, 112, 320) at strides 2..32
+        self.encoder = efficientnet_lite0(pretrained=config.pretrained)
+        self.encoder.head = self.encoder.classifier = nn.Identity()  # only features() is used
+        enc = self.encoder.feature_channels  # (16, 24, 40, 112, 320) at strides 2..32
         dec, hint = config.decoder_widths, config.hint_widths
         self.hints = HintPyramid(hint)
         self.bottleneck = nn.Sequential(nn.Conv2d(enc[4], dec[0], 1), nn.ReLU(inplace=True))
@@ -109,7 +105,7 @@ class ColorNet(nn.Module):
         self, luma: torch.Tensor, hint_ab: torch.Tensor, hint_conf: torch.Tensor
     ) -> torch.Tensor:
         hint = hint_ab / AB_SCALE
-        e2, e4, e8, e16, e32 = self.encoder(luma)
+        e2, e4, e8, e16, e32 = self.encoder.features((luma * 255.0).expand(-1, 3, -1, -1))
         h1, h2, h4, h8, h16 = self.hints(torch.cat([luma, hint * hint_conf, hint_conf], dim=1))
         x = self.bottleneck(e32)
         x = self.up16(x, e16, h16)
@@ -124,22 +120,3 @@ class ColorNet(nn.Module):
         # network learns how far to trust a hint from its confidence; without one the gate shuts.
         gate = torch.sigmoid(out[:, 2:3]) * torch.clamp(hint_conf * HINT_PRESENT, 0.0, 1.0)
         return (gate * hint + (1.0 - gate) * synthesised) * AB_SCALE
-
-
-class Encoder(nn.Module):
-    """The backbone's feature pyramid on luma shown as grey RGB (the classifier head is dropped)."""
-
-    def __init__(self, backbone: EfficientNetLite) -> None:
-        super().__init__()
-        self.stem = backbone.stem
-        self.stages = backbone.stages
-        self.feature_stages = backbone._feature_stages
-
-    def forward(self, luma: torch.Tensor) -> list[torch.Tensor]:
-        x = self.stem(((luma * 255.0 - INPUT_MEAN) / INPUT_STD).expand(-1, 3, -1, -1))
-        maps = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.feature_stages:
-                maps.append(x)
-        return maps

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from videocolor.bench.baselines import global_transfer, gray, gray_image, hints_fill, warp_only
 from videocolor.color import Matrix
 from videocolor.errors import VideocolorError
+
+if TYPE_CHECKING:
+    from videocolor.network import ColorNetwork
 
 VideoMethod = Callable[[Sequence[np.ndarray], dict[int, np.ndarray], Matrix], Iterable[np.ndarray]]
 ImageMethod = Callable[[np.ndarray, np.ndarray | None, np.ndarray | None], np.ndarray]
@@ -37,7 +41,8 @@ PRODUCT = "videocolor"
 
 
 @functools.cache
-def _network():
+def _network() -> ColorNetwork:
+    """The bundled network, loaded once and only when a method needs it."""
     from videocolor.network import ColorNetwork
 
     return ColorNetwork()
