@@ -184,7 +184,7 @@ def video_pairs(
                 continue
             prior = ColourPrior([lumas[a]], [abs_[a]])
             start = Candidate(abs_[a], np.ones(lumas[a].shape, np.float32))
-            moved = step(start, lumas[a], lumas[b], prior(lumas[b]))
+            moved = step(start, lumas[a], lumas[b], prior)
             planes = [
                 _shorten(p, short_side) for p in (lumas[b], abs_[b], moved.ab, moved.confidence)
             ]

@@ -16,6 +16,7 @@ reproduces the film's tones.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,14 +58,26 @@ def rgb_to_luma(rgb: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
     return (kr * rgb[..., 0] + kg * rgb[..., 1] + kb * rgb[..., 2]).astype(np.float32)
 
 
+def _ycbcr_matrix(matrix: Matrix) -> np.ndarray:
+    """The 3x3 matrix taking R'G'B' to normalised Y'CbCr."""
+    kr, kg, kb = _coefficients(matrix)
+    return np.array(
+        [
+            [kr, kg, kb],
+            [-kr / (2.0 * (1.0 - kb)), -kg / (2.0 * (1.0 - kb)), 0.5],
+            [0.5, -kg / (2.0 * (1.0 - kr)), -kb / (2.0 * (1.0 - kr))],
+        ],
+        np.float32,
+    )
+
+
 def rgb_to_ycbcr(rgb: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
     """Normalised Y'CbCr (Y' in [0,1], Cb/Cr in [-0.5,0.5]) from R'G'B' in [0,1]."""
-    kr, _, kb = _coefficients(matrix)
     rgb = np.asarray(rgb, dtype=np.float32)
-    y = rgb_to_luma(rgb, matrix)
-    cb = (rgb[..., 2] - y) / (2.0 * (1.0 - kb))
-    cr = (rgb[..., 0] - y) / (2.0 * (1.0 - kr))
-    return np.stack([y, cb, cr], axis=-1).astype(np.float32)
+    if rgb.ndim != 3:
+        return (rgb @ _ycbcr_matrix(matrix).T).astype(np.float32)
+    # cv2.transform is one pass over the image, several times faster than numpy's temporaries.
+    return cv2.transform(np.ascontiguousarray(rgb), _ycbcr_matrix(matrix))
 
 
 def _chroma_to_rgb_offsets(
@@ -76,6 +89,15 @@ def _chroma_to_rgb_offsets(
     db = 2.0 * (1.0 - kb) * cb
     dg = -(kr * dr + kb * db) / kg
     return dr, dg, db
+
+
+def _chroma_offset_matrix(matrix: Matrix) -> np.ndarray:
+    """The 3x2 matrix of :func:`_chroma_to_rgb_offsets`: (Cb, Cr) -> what they add to R', G', B'."""
+    kr, kg, kb = _coefficients(matrix)
+    dr = (0.0, 2.0 * (1.0 - kr))
+    db = (2.0 * (1.0 - kb), 0.0)
+    dg = (-(kb * db[0]) / kg, -(kr * dr[1]) / kg)
+    return np.array([dr, dg, db], np.float32)
 
 
 def ycbcr_to_rgb(ycbcr: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
@@ -121,9 +143,24 @@ class CodeRange:
 
 
 def decode_luma(codes: np.ndarray, code_range: CodeRange) -> np.ndarray:
-    """Normalised Y' in [0, 1] (clipped) from luma code values."""
+    """Normalised Y' in [0, 1] (clipped) from luma code values.
+
+    Every frame passes through here (often twice), so 8-bit codes are looked up in a 256-entry
+    table in one OpenCV pass rather than converted with four numpy passes.
+    """
+    if codes.dtype == np.uint8 and codes.ndim == 2:
+        return cv2.LUT(codes, _luma_table(code_range))
     offset, gain = code_range.luma_offset_gain()
     return np.clip((codes.astype(np.float32) - offset) / gain, 0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _luma_table(code_range: CodeRange) -> np.ndarray:
+    offset, gain = code_range.luma_offset_gain()
+    codes = np.arange(256, dtype=np.float32)
+    table = np.clip((codes - offset) / gain, 0.0, 1.0).reshape(1, 256)
+    table.flags.writeable = False
+    return table
 
 
 def encode_luma(y: np.ndarray, code_range: CodeRange) -> np.ndarray:
@@ -184,10 +221,22 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(_cv_colour(lab, cv2.COLOR_Lab2RGB), 0.0, 1.0)
 
 
+#: CIELAB L of grey R'=G'=B'=Y' at 16,385 evenly spaced Y' in [0, 1] (a step of 0.004 L at most).
+_LIGHTNESS_STEPS = 16384
+_LIGHTNESS_TABLE = cv2.cvtColor(
+    np.repeat(np.linspace(0, 1, _LIGHTNESS_STEPS + 1, dtype=np.float32)[:, None, None], 3, axis=2),
+    cv2.COLOR_RGB2Lab,
+)[:, 0, 0].copy()
+
+
 def luma_to_lightness(y: np.ndarray) -> np.ndarray:
-    """CIELAB L of a grey pixel whose R'=G'=B'=Y': how the network sees a black-and-white frame."""
-    grey = np.repeat(np.asarray(y, np.float32)[..., None], 3, axis=-1)
-    return rgb_to_lab(grey)[..., 0]
+    """CIELAB L of a grey pixel whose R'=G'=B'=Y': how the network sees a black-and-white frame.
+
+    A one-dimensional function of Y', so it is looked up in a table rather than computed through a
+    three-channel conversion for every pixel.
+    """
+    index = np.clip(np.asarray(y, np.float32) * _LIGHTNESS_STEPS + 0.5, 0, _LIGHTNESS_STEPS)
+    return _LIGHTNESS_TABLE[index.astype(np.int32)]
 
 
 def lab_chroma_to_cbcr(y: np.ndarray, ab: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
@@ -195,7 +244,8 @@ def lab_chroma_to_cbcr(y: np.ndarray, ab: np.ndarray, matrix: Matrix = "bt709") 
 
     The lightness comes from Y' itself, so predicted chroma never carries a tone change.
     """
-    lab = np.concatenate([luma_to_lightness(y)[..., None], np.asarray(ab, np.float32)], axis=-1)
+    ab = np.asarray(ab, np.float32)
+    lab = np.stack([luma_to_lightness(y), ab[..., 0], ab[..., 1]], axis=-1)
     return rgb_to_ycbcr(lab_to_rgb(lab), matrix)[..., 1:]
 
 
@@ -206,18 +256,24 @@ def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: Matrix = "bt709
     """Scale chroma towards grey, per pixel, just enough that Y' + chroma stays inside RGB [0,1].
 
     Without this, saturated chroma on dark or bright luma turns into clipped RGB whose luma is no
-    longer the film's; desaturating keeps the tone exact and the hue unchanged.
+    longer the film's; desaturating keeps the tone exact and the hue unchanged. Only the largest
+    positive and the most negative of the three R'G'B' offsets can leave the gamut first, so the
+    scale is min(1, (1 - Y') / largest, Y' / -smallest).
     """
     y = np.asarray(y, dtype=np.float32)
-    cbcr = np.asarray(cbcr, dtype=np.float32)
-    scale = np.ones_like(y)
-    for offset in _chroma_to_rgb_offsets(cbcr[..., 0], cbcr[..., 1], matrix):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(offset > 1e-12, (1.0 - y) / offset, np.inf)
-            down = np.where(offset < -1e-12, y / -offset, np.inf)
-        scale = np.minimum(scale, np.minimum(up, down))
-    scale = np.clip(scale, 0.0, 1.0)
-    return (cbcr * scale[..., None]).astype(np.float32)
+    cbcr = np.ascontiguousarray(cbcr, dtype=np.float32)
+    if y.ndim != 2:  # OpenCV's per-pixel kernels below want images
+        return fit_chroma_to_gamut(y.reshape(1, -1), cbcr.reshape(1, -1, 2), matrix).reshape(
+            cbcr.shape
+        )
+    # One pass each in OpenCV: this runs on every full-resolution frame the sink writes.
+    offsets = cv2.split(cv2.transform(cbcr, _chroma_offset_matrix(matrix)))
+    highest = cv2.max(cv2.max(offsets[0], offsets[1]), offsets[2])
+    lowest = cv2.min(cv2.min(offsets[0], offsets[1]), offsets[2])
+    room_up = cv2.divide(1.0 - y, cv2.max(highest, 1e-12))
+    room_down = cv2.divide(y, cv2.max(-lowest, 1e-12))
+    scale = np.clip(cv2.min(room_up, room_down), 0.0, 1.0)
+    return cv2.multiply(cbcr, cv2.merge([scale, scale]))
 
 
 def recombine(

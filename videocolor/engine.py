@@ -162,6 +162,9 @@ def colorize_clip(
     if settings.network is not None and settings.finish_with_network:
         finish = network_finish(settings.network, settings.network_lines)
     chroma = propagate_shot(small, keyframes, prior, settings.propagation, finish)
-    for luma_small, luma_full, ab in zip(small, lumas, chroma, strict=True):
-        cbcr = color.lab_chroma_to_cbcr(luma_small, ab, matrix)
-        yield guided_upsample(cbcr, luma_small, luma_full)
+    for index, ab in enumerate(chroma):
+        cbcr = color.lab_chroma_to_cbcr(small[index], ab, matrix)
+        if size == (width, height):  # working resolution is full resolution
+            yield cbcr
+        else:
+            yield guided_upsample(cbcr, small[index], lumas[index])

@@ -10,6 +10,8 @@ bleeding across luma edges. The network of step 5 replaces this fill behind the 
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -17,6 +19,24 @@ import numpy as np
 def _box(data: np.ndarray, radius: int) -> np.ndarray:
     size = 2 * radius + 1
     return cv2.boxFilter(data, -1, (size, size), normalize=True, borderType=cv2.BORDER_REFLECT)
+
+
+def per_channel(weight: np.ndarray, channels: int) -> np.ndarray:
+    """An (H, W) weight repeated to (H, W, channels).
+
+    Numpy broadcasting over a short trailing axis (``weight[..., None] * ab``) is several times
+    slower than the same arithmetic on matching shapes, and these run for every pixel of every
+    frame.
+    """
+    weight = np.asarray(weight, np.float32)
+    return cv2.merge([weight] * channels).reshape(*weight.shape, channels)
+
+
+def mix(first: np.ndarray, second: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``weight·first + (1 - weight)·second`` for (H, W, C) arrays and an (H, W) weight."""
+    first = np.asarray(first, np.float32)
+    second = np.asarray(second, np.float32)
+    return second + per_channel(weight, first.shape[-1]) * (first - second)
 
 
 def weighted_guided_filter(
@@ -34,33 +54,126 @@ def weighted_guided_filter(
     w = weight.astype(np.float32)
     mean_w = _box(w, radius)
     safe = np.maximum(mean_w, 1e-6)
-    mean_i = _box(w * guide, radius) / safe
-    var_i = _box(w * guide * guide, radius) / safe - mean_i**2
-    out = np.empty_like(data, dtype=np.float32)
-    for channel in range(data.shape[-1]):
-        p = data[..., channel]
+    w_guide = w * guide
+    mean_i = _box(w_guide, radius) / safe
+    var_i = _box(w_guide * guide, radius) / safe - mean_i**2
+    fitted = []
+    for p in cv2.split(np.ascontiguousarray(data, dtype=np.float32)):
         mean_p = _box(w * p, radius) / safe
-        cov = _box(w * guide * p, radius) / safe - mean_i * mean_p
+        cov = _box(w_guide * p, radius) / safe - mean_i * mean_p
         a = cov / (var_i + eps)
         b = mean_p - a * mean_i
-        out[..., channel] = _box(a, radius) * guide + _box(b, radius)
-    return out, mean_w
+        fitted.append(_box(a, radius) * guide + _box(b, radius))
+    return cv2.merge(fitted).reshape(data.shape), mean_w
 
 
 def pyramid_fill(data: np.ndarray, weight: np.ndarray, levels: int = 6) -> np.ndarray:
     """Confidence-weighted push-pull: every pixel gets the weighted mean of its neighbourhood at
     the finest scale that has evidence. A fallback for holes larger than any guided window."""
-    stack_d, stack_w = [data * weight[..., None]], [weight]
-    for _ in range(levels):
-        if min(stack_w[-1].shape) < 4:
-            break
+    channels = data.shape[-1]
+    summed, total = push_pull(data * per_channel(weight, channels), weight, levels)
+    return summed / per_channel(np.maximum(total, 1e-6), channels)
+
+
+def push_pull(
+    weighted: np.ndarray, weight: np.ndarray, levels: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Push-pull of (weight·data, weight) over at most ``levels`` halvings (None: down to a few
+    pixels): where a level has little weight, the coarser level's sums fill in. Returns the
+    filled sums, not yet divided, so that callers can weigh them against other evidence."""
+    stack_d, stack_w = [weighted], [weight]
+    while min(stack_w[-1].shape) >= 4 and (levels is None or len(stack_w) <= levels):
         stack_d.append(cv2.pyrDown(stack_d[-1]))
         stack_w.append(cv2.pyrDown(stack_w[-1]))
     filled_d, filled_w = stack_d[-1], stack_w[-1]
     for level_d, level_w in zip(reversed(stack_d[:-1]), reversed(stack_w[:-1]), strict=True):
         size = (level_w.shape[1], level_w.shape[0])
         up_d, up_w = cv2.pyrUp(filled_d, dstsize=size), cv2.pyrUp(filled_w, dstsize=size)
-        keep = np.clip(level_w * 4.0, 0.0, 1.0)
-        filled_d = level_d + (1 - keep)[..., None] * up_d
-        filled_w = level_w + (1 - keep) * up_w
-    return filled_d / np.maximum(filled_w, 1e-6)[..., None]
+        missing = 1.0 - np.clip(level_w * 4.0, 0.0, 1.0)
+        filled_d = level_d + per_channel(missing, level_d.shape[-1]) * up_d.reshape(level_d.shape)
+        filled_w = level_w + missing * up_w
+    return filled_d, filled_w
+
+
+@functools.lru_cache(maxsize=8)
+def _cell_index(height: int, width: int, cell: int, bins: int) -> np.ndarray:
+    """Flat index of each pixel's grid cell at luma level 0 (cached: the same for every frame)."""
+    ys, xs = np.divmod(np.arange(height * width), width)
+    index = ((ys // cell) * -(-width // cell) + xs // cell) * bins
+    index.flags.writeable = False
+    return index
+
+
+class BilateralGrid:
+    """Weighted data binned by position *and* luma: ``cell``-pixel cells by ``bins`` levels.
+
+    Splatting confident pixels, push-pull filling each luma level in space (:meth:`filled`) and
+    reading the grid back at every pixel's own position and luma (:meth:`slice`) spreads data
+    from pixels that are near *and* as bright: a hole takes the colour of the background
+    around it rather than the average of whatever surrounds it, and a grid splatted from a
+    reference frame gives a colour per place and brightness.
+    """
+
+    def __init__(self, shape: tuple[int, int], channels: int, cell: int = 16, bins: int = 8):
+        self.shape, self.channels, self.cell, self.bins = shape, channels, cell, bins
+        height, width = shape
+        self.grid_shape = (-(-height // cell), -(-width // cell), bins)
+        self._cells = _cell_index(height, width, cell, bins)
+        self.sums = np.zeros((*self.grid_shape, channels + 1), np.float32)
+
+    def splat(self, guide: np.ndarray, data: np.ndarray, weight: np.ndarray) -> BilateralGrid:
+        """Add weight·data and weight of every pixel to its cell and luma level."""
+        level = np.clip(guide.ravel() * (self.bins - 1) + 0.5, 0, self.bins - 1).astype(np.int64)
+        index = self._cells + level
+        w = weight.ravel().astype(np.float64)
+        size = self.sums[..., 0].size
+        planes = [np.bincount(index, w * data[..., c].ravel(), size) for c in range(self.channels)]
+        planes.append(np.bincount(index, w, size))
+        self.sums += np.stack(planes, axis=-1).reshape(self.sums.shape).astype(np.float32)
+        return self
+
+    def filled(self) -> BilateralGrid:
+        """A copy whose empty cells hold the push-pull of their level's neighbours (all levels
+        at once: OpenCV's pyramids take the levels and channels as one many-channel image)."""
+        grid_h, grid_w, bins = self.grid_shape
+        per_cell = self.channels + 1
+        stack = [self.sums.reshape(grid_h, grid_w, bins * per_cell)]
+        while min(stack[-1].shape[:2]) >= 4:
+            stack.append(cv2.pyrDown(stack[-1]))
+        filled = stack[-1]
+        for level in reversed(stack[:-1]):
+            height, width = level.shape[:2]
+            up = cv2.pyrUp(filled, dstsize=(width, height)).reshape(height, width, bins, per_cell)
+            missing = 1.0 - np.clip(level.reshape(up.shape)[..., -1:] * 4.0, 0.0, 1.0)
+            filled = level + (missing * up).reshape(level.shape)
+        out = BilateralGrid.__new__(BilateralGrid)
+        out.__dict__.update(self.__dict__)
+        out.sums = filled.reshape(self.sums.shape)
+        return out
+
+    def slice(self, guide: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sum of weight·data, sum of weight) read at every pixel's position and luma.
+
+        Trilinear: the luma levels are stacked as one image with a replicated border row
+        around each level, so two ``cv2.remap`` calls (the levels just below and above each
+        pixel's luma) interpolate in space without bleeding between levels.
+        """
+        height, width = guide.shape
+        grid_h, grid_w, bins = self.grid_shape
+        padded = np.pad(self.sums, ((1, 1), (0, 0), (0, 0), (0, 0)), mode="edge")
+        atlas = np.ascontiguousarray(padded.transpose(2, 0, 1, 3)).reshape(
+            bins * (grid_h + 2), grid_w, self.channels + 1
+        )
+        x = np.clip((np.arange(width, dtype=np.float32) + 0.5) / self.cell - 0.5, 0, grid_w - 1)
+        y = np.clip((np.arange(height, dtype=np.float32) + 0.5) / self.cell - 0.5, 0, grid_h - 1)
+        y += 1  # the border row above each level
+        position = np.clip(guide * (bins - 1), 0, bins - 1).astype(np.float32)
+        lower = np.minimum(position.astype(np.int32), bins - 2)
+        upper_share = position - lower
+        map_x = np.broadcast_to(x[None, :], (height, width)).astype(np.float32)
+        result = np.zeros((height, width, self.channels + 1), np.float32)
+        for step, share in ((0, 1.0 - upper_share), (1, upper_share)):
+            map_y = (y[:, None] + (lower + step) * (grid_h + 2)).astype(np.float32)
+            read = cv2.remap(atlas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            result += per_channel(share, self.channels + 1) * read.reshape(result.shape)
+        return result[..., :-1], result[..., -1]

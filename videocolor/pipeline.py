@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from videocolor.io import Frame, StreamInfo, open_sink, open_source
+from videocolor.io.background import background_writes, prefetch
 from videocolor.progress import Reporter
 
 log = logging.getLogger("videocolor")
@@ -69,7 +70,8 @@ def run(
 ) -> RunSummary:
     """Decode ``input_path``, pass every frame through ``stage`` and encode ``output_path``.
 
-    The output appears only when every frame was written; on any error it is removed.
+    Decoding and encoding run on their own threads (:mod:`videocolor.io.background`), beside
+    the stage. The output appears only when every frame was written; on any error it is removed.
     """
     with open_source(input_path, fps) as source:
         info: StreamInfo = source.info
@@ -77,12 +79,13 @@ def run(
             open_sink(output_path, info, codec, overwrite=overwrite) as sink,
             Reporter(description, info.frame_count, enabled=progress) as reporter,
         ):
-            for frame in source:
-                for ready, cbcr in stage.process(frame):
-                    sink.write(ready, cbcr)
-                reporter.advance()
-            for ready, cbcr in stage.flush():
-                sink.write(ready, cbcr)
+            with background_writes(sink.write) as write:
+                for frame in prefetch(source):
+                    for ready, cbcr in stage.process(frame):
+                        write(ready, cbcr)
+                    reporter.advance()
+                for ready, cbcr in stage.flush():
+                    write(ready, cbcr)
             written = sink.frames_written
         if source.frames_lost or source.error:
             log.warning(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 
@@ -34,9 +35,17 @@ class ColourPrior:
                 table[:, channel] = np.interp(centres, centres[filled], means)
         self.table = table
 
+        # The same table per 8-bit luma code, for cv2.LUT (a gather numpy does 10x slower).
+        codes = np.arange(256, dtype=np.float32) / 255.0
+        self._lut = np.ascontiguousarray(table[self._bin(codes)].reshape(1, 256, 2))
+
     def _bin(self, luma: np.ndarray) -> np.ndarray:
         return np.clip((luma * self.bins).astype(np.int32), 0, self.bins - 1)
 
     def __call__(self, luma: np.ndarray) -> np.ndarray:
         """Prior chroma (H, W, 2) for a frame's luma in [0, 1]."""
-        return self.table[self._bin(luma)]
+        luma = np.asarray(luma, np.float32)
+        if luma.ndim != 2:
+            return self.table[self._bin(luma)]
+        code = cv2.convertScaleAbs(luma, alpha=255.0)
+        return cv2.LUT(cv2.merge([code, code]), self._lut)

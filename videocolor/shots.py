@@ -25,6 +25,7 @@ import numpy as np
 from videocolor.color import CodeRange
 from videocolor.errors import NotAVideoError, UnsupportedFormatError
 from videocolor.io import Frame, open_source
+from videocolor.io.background import prefetch
 from videocolor.progress import Reporter
 from videocolor.shot import Shot
 from videocolor.shotdetect.decide import Transition, transitions
@@ -112,7 +113,7 @@ def detect_shots(
             info = opened.info
             rate = info.frame_rate or Fraction(24)
             with Reporter("shots", info.frame_count, enabled=progress) as reporter:
-                for frame in opened:
+                for frame in prefetch(opened):  # decode beside the signatures
                     builder.add(signature(frame.luma, info.code_range))
                     reporter.advance()
         path: Path | None = Path(source)

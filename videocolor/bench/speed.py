@@ -56,7 +56,7 @@ from videocolor.propagate import PropagationSettings, refine
 from videocolor.shots import detect_shots
 
 DEFAULT_SIZES = ((854, 480), (1920, 1080))
-DEFAULT_FRAMES = 60
+DEFAULT_FRAMES = 240
 STAGES = (
     "decode",
     "flow",
@@ -132,7 +132,8 @@ def _timed_decode(clip: Path) -> tuple[StreamInfo, list[np.ndarray], float]:
 
 
 def _timed_flow(smalls: Sequence[np.ndarray]) -> float:
-    estimator = FlowEstimator(PropagationSettings().flow_preset)
+    settings = PropagationSettings()
+    estimator = FlowEstimator(settings.flow_preset, settings.flow_patch_stride)
     inputs = [to_flow_input(small) for small in smalls]
     start = time.perf_counter()
     for a, b in itertools.pairwise(inputs):
@@ -159,9 +160,8 @@ def _timed_fill_and_encode(
         for index, (frame_codes, small) in enumerate(zip(codes, smalls, strict=True)):
             trust = rng.uniform(0.0, 1.0, small.shape).astype(np.float32)
             full = color.decode_luma(frame_codes, info.code_range)
-            chroma_prior = prior(small)
             start = time.perf_counter()
-            ab = refine(ref_ab, trust, small, chroma_prior, settings).ab
+            ab = refine(ref_ab, trust, small, prior, settings).ab
             cbcr_small = color.lab_chroma_to_cbcr(small, ab, info.color.matrix)
             cbcr = guided_upsample(cbcr_small, small, full)
             middle = time.perf_counter()

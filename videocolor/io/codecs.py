@@ -48,7 +48,7 @@ CODECS: dict[str, CodecSpec] = {
             "libx264",
             (2, 2),
             (".mp4", ".mov", ".mkv"),
-            {"crf": "16", "preset": "medium"},
+            {"crf": "16", "preset": "fast"},
             fixed_depth=8,
             description="H.264 4:2:0 8-bit, CRF 16: delivery and previews",
         ),
