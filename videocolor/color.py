@@ -80,24 +80,22 @@ def rgb_to_ycbcr(rgb: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:
     return cv2.transform(np.ascontiguousarray(rgb), _ycbcr_matrix(matrix))
 
 
+def _chroma_offset_matrix(matrix: Matrix) -> np.ndarray:
+    """The 3x2 matrix taking (Cb, Cr) to what they add to Y' in each of R', G', B'."""
+    kr, kg, kb = _coefficients(matrix)
+    cr_to_r = 2.0 * (1.0 - kr)
+    cb_to_b = 2.0 * (1.0 - kb)
+    return np.array(
+        [[0.0, cr_to_r], [-kb * cb_to_b / kg, -kr * cr_to_r / kg], [cb_to_b, 0.0]], np.float32
+    )
+
+
 def _chroma_to_rgb_offsets(
     cb: np.ndarray, cr: np.ndarray, matrix: Matrix
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What chroma adds to Y' in each of R', G', B' (so that RGB = Y' + offset)."""
-    kr, kg, kb = _coefficients(matrix)
-    dr = 2.0 * (1.0 - kr) * cr
-    db = 2.0 * (1.0 - kb) * cb
-    dg = -(kr * dr + kb * db) / kg
-    return dr, dg, db
-
-
-def _chroma_offset_matrix(matrix: Matrix) -> np.ndarray:
-    """The 3x2 matrix of :func:`_chroma_to_rgb_offsets`: (Cb, Cr) -> what they add to R', G', B'."""
-    kr, kg, kb = _coefficients(matrix)
-    dr = (0.0, 2.0 * (1.0 - kr))
-    db = (2.0 * (1.0 - kb), 0.0)
-    dg = (-(kb * db[0]) / kg, -(kr * dr[1]) / kg)
-    return np.array([dr, dg, db], np.float32)
+    rows = _chroma_offset_matrix(matrix)
+    return tuple(row[0] * cb + row[1] * cr for row in rows)
 
 
 def ycbcr_to_rgb(ycbcr: np.ndarray, matrix: Matrix = "bt709") -> np.ndarray:

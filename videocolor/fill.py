@@ -71,28 +71,30 @@ def pyramid_fill(data: np.ndarray, weight: np.ndarray, levels: int = 6) -> np.nd
     """Confidence-weighted push-pull: every pixel gets the weighted mean of its neighbourhood at
     the finest scale that has evidence. A fallback for holes larger than any guided window."""
     channels = data.shape[-1]
-    summed, total = push_pull(data * per_channel(weight, channels), weight, levels)
-    return summed / per_channel(np.maximum(total, 1e-6), channels)
+    sums = np.concatenate([data * per_channel(weight, channels), weight[..., None]], axis=-1)
+    filled = push_pull(sums[:, :, None, :], levels)[:, :, 0, :]
+    return filled[..., :-1] / per_channel(np.maximum(filled[..., -1], 1e-6), channels)
 
 
-def push_pull(
-    weighted: np.ndarray, weight: np.ndarray, levels: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Push-pull of (weight·data, weight) over at most ``levels`` halvings (None: down to a few
-    pixels): where a level has little weight, the coarser level's sums fill in. Returns the
-    filled sums, not yet divided, so that callers can weigh them against other evidence."""
-    stack_d, stack_w = [weighted], [weight]
-    while min(stack_w[-1].shape) >= 4 and (levels is None or len(stack_w) <= levels):
-        stack_d.append(cv2.pyrDown(stack_d[-1]))
-        stack_w.append(cv2.pyrDown(stack_w[-1]))
-    filled_d, filled_w = stack_d[-1], stack_w[-1]
-    for level_d, level_w in zip(reversed(stack_d[:-1]), reversed(stack_w[:-1]), strict=True):
-        size = (level_w.shape[1], level_w.shape[0])
-        up_d, up_w = cv2.pyrUp(filled_d, dstsize=size), cv2.pyrUp(filled_w, dstsize=size)
-        missing = 1.0 - np.clip(level_w * 4.0, 0.0, 1.0)
-        filled_d = level_d + per_channel(missing, level_d.shape[-1]) * up_d.reshape(level_d.shape)
-        filled_w = level_w + missing * up_w
-    return filled_d, filled_w
+def push_pull(sums: np.ndarray, levels: int | None = None) -> np.ndarray:
+    """Push-pull over at most ``levels`` halvings (None: down to a few pixels).
+
+    ``sums`` is (H, W, groups, C + 1): per group, weight·data in the first C channels and the
+    weight last. Where a group has little weight at a level, the coarser level's sums fill in.
+    The result is still sums (not divided), so callers can weigh it against other evidence. All
+    groups go through OpenCV's pyramids at once, as one many-channel image.
+    """
+    height, width, groups, per_group = sums.shape
+    stack = [np.ascontiguousarray(sums, dtype=np.float32).reshape(height, width, -1)]
+    while min(stack[-1].shape[:2]) >= 4 and (levels is None or len(stack) <= levels):
+        stack.append(cv2.pyrDown(stack[-1]))
+    filled = stack[-1]
+    for level in reversed(stack[:-1]):
+        shape = (*level.shape[:2], groups, per_group)
+        up = cv2.pyrUp(filled, dstsize=(shape[1], shape[0])).reshape(shape)
+        missing = 1.0 - np.clip(level.reshape(shape)[..., -1:] * 4.0, 0.0, 1.0)
+        filled = level + (missing * up).reshape(level.shape)
+    return filled.reshape(sums.shape)
 
 
 @functools.lru_cache(maxsize=8)
@@ -133,22 +135,10 @@ class BilateralGrid:
         return self
 
     def filled(self) -> BilateralGrid:
-        """A copy whose empty cells hold the push-pull of their level's neighbours (all levels
-        at once: OpenCV's pyramids take the levels and channels as one many-channel image)."""
-        grid_h, grid_w, bins = self.grid_shape
-        per_cell = self.channels + 1
-        stack = [self.sums.reshape(grid_h, grid_w, bins * per_cell)]
-        while min(stack[-1].shape[:2]) >= 4:
-            stack.append(cv2.pyrDown(stack[-1]))
-        filled = stack[-1]
-        for level in reversed(stack[:-1]):
-            height, width = level.shape[:2]
-            up = cv2.pyrUp(filled, dstsize=(width, height)).reshape(height, width, bins, per_cell)
-            missing = 1.0 - np.clip(level.reshape(up.shape)[..., -1:] * 4.0, 0.0, 1.0)
-            filled = level + (missing * up).reshape(level.shape)
+        """A copy whose empty cells hold the push-pull of their level's neighbours."""
         out = BilateralGrid.__new__(BilateralGrid)
         out.__dict__.update(self.__dict__)
-        out.sums = filled.reshape(self.sums.shape)
+        out.sums = push_pull(self.sums)
         return out
 
     def slice(self, guide: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

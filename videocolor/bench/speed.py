@@ -261,10 +261,12 @@ def measure_size(source: Path, size: tuple[int, int], frames: int, folder: Path)
 def run_speed_bench(
     source: Path | None = None,
     sizes: Sequence[tuple[int, int]] = DEFAULT_SIZES,
-    frames: int = DEFAULT_FRAMES,
+    frames: int | None = None,
 ) -> dict:
-    """Time every stage at each size (in order; peak RSS is the process's, so it only grows)."""
+    """Time every stage at each size (in order; peak RSS is the process's, so it only grows).
+    ``frames`` per test clip, default :data:`DEFAULT_FRAMES`."""
     source = source or demo_footage()
+    frames = frames or DEFAULT_FRAMES
     with tempfile.TemporaryDirectory(prefix="videocolor-speed-") as folder:
         results = [measure_size(source, size, frames, Path(folder)) for size in sizes]
     return {

@@ -220,8 +220,7 @@ def run_speed(args: argparse.Namespace) -> int:
     sizes = [parse_size(size) for size in _split(args.sizes) or []]
     if not sizes:
         raise VideocolorError("--sizes: no size given (e.g. 480,1080 or 1920x1080)")
-    frames = {} if args.frames is None else {"frames": args.frames}
-    result = run_speed_bench(args.data, sizes, **frames)
+    result = run_speed_bench(args.data, sizes, args.frames)
     write_json(args.json_path, result)
     if not args.quiet:
         print(speed_table(result))
