@@ -53,7 +53,12 @@ def metadata(state: dict) -> dict[str, str]:
         "videocolor.model": "colornet",
         "color_space": "input luma: Y' (BT.709 weights, sRGB primaries); ab: CIELAB D65 a*, b*",
         "input_ranges": json.dumps(
-            {"luma": "[0, 1]", "hint_ab": "[-128, 127] (0 where no hint)", "hint_conf": "[0, 1]"}
+            {
+                "luma": "[0, 1]",
+                "hint_ab": "[-128, 127] (0 where no hint)",
+                "hint_conf": "[0, 1]: 0 = no hint; >= 1/255 = a hint, copied where the model "
+                "agrees with it however low its trust",
+            }
         ),
         "output": "ab (N,2,H,W) CIELAB a*, b*",
         "shape": f"H and W multiples of {MULTIPLE}",

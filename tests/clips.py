@@ -6,6 +6,7 @@ like footage rather than flat fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def pattern_rgb(index: int, width: int, height: int, hue_shift: float = 0.0) -> 
     return np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
+def photo_pan(photo: np.ndarray, step: int = 2) -> Callable[[int, int, int], np.ndarray]:
+    """Frames of a camera panning right across a real photo (uint8 RGB), ``step`` px a frame:
+    natural content, for what is only meaningful on real pictures (automatic colour)."""
+
+    def picture(index: int, width: int, height: int) -> np.ndarray:
+        return np.ascontiguousarray(photo[:height, index * step : index * step + width])
+
+    return picture
+
+
 def make_video(
     path: Path,
     *,
@@ -44,8 +55,10 @@ def make_video(
     codec_options: dict[str, str] | None = None,
     sar: Fraction | None = None,
     colorspace: int | None = None,
+    picture: Callable[[int, int, int], np.ndarray] = pattern_rgb,
 ) -> Path:
-    """Encode a test clip; ``pts`` (in ``time_base``) gives variable frame timing."""
+    """Encode a test clip; ``pts`` (in ``time_base``) gives variable frame timing; ``picture``
+    makes frame ``index`` at (width, height) as uint8 RGB."""
     with av.open(str(path), "w", options=container_options or {}) as container:
         stream = container.add_stream(codec, rate=rate, options=codec_options or {})
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
@@ -61,7 +74,7 @@ def make_video(
             stream.codec_context.color_trc = colorspace
         audio_stream = container.add_stream("aac", rate=48000) if audio else None
         for i in range(frames):
-            frame = av.VideoFrame.from_ndarray(pattern_rgb(i, width, height), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(picture(i, width, height), format="rgb24")
             frame = frame.reformat(format=pix_fmt) if pix_fmt not in ("rgb24",) else frame
             if colorspace is not None:
                 frame.colorspace = frame.color_primaries = frame.color_trc = colorspace

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from skimage import data as skdata
 
-from tests.clips import make_video, pattern_rgb
+from tests.clips import make_video, pattern_rgb, photo_pan
 from videocolor import color
 from videocolor.cli import main
 from videocolor.colorize import ColorizeStage
@@ -150,7 +150,15 @@ def test_network_engine_propagates_known_translation() -> None:
 
 
 def test_without_references_the_network_colours_each_shot(tmp_path: Path, capsys) -> None:
-    colour = make_video(tmp_path / "colour.mkv", frames=12, codec="ffv1", pix_fmt="yuv444p")
+    colour = make_video(
+        tmp_path / "colour.mkv",
+        frames=12,
+        width=256,
+        height=192,
+        codec="ffv1",
+        pix_fmt="yuv444p",
+        picture=photo_pan(skdata.coffee()),
+    )
     bw, out = tmp_path / "bw.mkv", tmp_path / "out.mkv"
     assert main(["-q", "grayscale", str(colour), "-o", str(bw), "--codec", "ffv1"]) == 0
     assert main(["-q", "colorize", str(bw), "-o", str(out), "--codec", "ffv1", "--json"]) == 0

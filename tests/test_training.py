@@ -144,15 +144,39 @@ def test_hint_simulation_marks_what_it_degraded() -> None:
     assert conf.min() >= 0.0 and conf.max() <= 1.0
 
 
-def test_video_pairs_come_from_the_engines_own_chain_step(tmp_path: Path) -> None:
+def test_video_chains_are_the_engines_propagated_frames(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from tests.clips import make_video
     from training import data as td
 
     clip = make_video(tmp_path / "clip.mp4", frames=12, width=96, height=64)
-    pairs = td.video_pairs([clip], 4, np.random.default_rng(0), short_side=48, max_gap=3)
-    assert pairs["luma"].shape == (4, 48, 48) and pairs["hint_ab"].shape == (4, 48, 48, 2)
-    assert pairs["luma"].dtype == np.uint8 and pairs["hint_conf"].max() > 200
-    truth = pairs["ab"].astype(float) - 128
-    hint = pairs["hint_ab"].astype(float) - 128
-    assert np.abs(hint - truth).mean() < np.abs(truth).mean()  # the chain carried real colour
+    frames = td.video_chains([clip], np.random.default_rng(0), (0, 5), lines=48, crop=40)
+    # every frame but the keyframes, once per scheme: 11 from frame 0, 12 - 3 or 12 - 2 from
+    # keyframes every 5 frames
+    assert 11 + 9 <= len(frames["luma"]) <= 11 + 10
+    assert frames["luma"].shape[1:] == (40, 40) and frames["hint_ab"].shape[1:] == (40, 40, 2)
+    assert frames["luma"].dtype == np.uint8 and frames["hint_conf"].max() > 200
+    truth = frames["ab"].astype(float) - 128
+    hint = frames["hint_ab"].astype(float) - 128
+    assert np.abs(hint - truth).mean() < np.abs(truth).mean()  # the chains carried real colour
+
+
+def test_a_checkpoint_without_the_present_hint_planes_keeps_its_output() -> None:
+    torch = pytest.importorskip("torch")
+    from training.models.colornet import ColorNet, ColorNetConfig
+    from training.train import widen_hint_input
+
+    torch.manual_seed(0)
+    before = ColorNet(ColorNetConfig(pretrained=False)).eval()
+    state = before.state_dict()
+    key = "hints.levels.0.0.weight"
+    with torch.no_grad():
+        state[key][:, 4:] = 0  # the planes an older checkpoint did not have contribute nothing
+    before.load_state_dict(state)
+    older = {**state, key: state[key][:, :4].clone()}
+    after = ColorNet(ColorNetConfig(pretrained=False)).eval()
+    after.load_state_dict(widen_hint_input(older, after.state_dict()))
+    luma, hint = torch.rand(1, 1, 64, 64), torch.randn(1, 2, 64, 64) * 30
+    conf = (torch.rand(1, 1, 64, 64) > 0.5).float() * torch.rand(1, 1, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(before(luma, hint, conf), after(luma, hint, conf))

@@ -8,9 +8,9 @@ jobs of the product:
 - ``dense``: the true chroma misregistered by a smooth random flow, with holes filled the way the
   classical engine fills them, slow colour drift and wrong patches, each with a lowered
   confidence (what a long propagation chain delivers);
-- ``video``: the real thing, precomputed from real motion clips: the engine's own chain step
-  (:class:`videocolor.propagate.ChainStep`) carries frame t's chroma to frame t+k, and its output
-  chroma and confidence are the hint for frame t+k.
+- ``video``: the real thing, precomputed from real motion clips: the engine propagates the true
+  colour of keyframes through each shot (:func:`video_chains`), and every frame's fused chroma and
+  confidence, as the network receives them at run time, is its hint.
 
 Photos and clips are split into training and validation sets by a fixed rule (every
 ``VAL_EVERY``-th file), so validation never sees a training image.
@@ -18,7 +18,8 @@ Photos and clips are split into training and validation sets by a fixed rule (ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,9 @@ import numpy as np
 
 from videocolor import color
 from videocolor.fill import pyramid_fill
+from videocolor.network import PRESENT_CONFIDENCE
 from videocolor.prior import ColourPrior
-from videocolor.propagate import Candidate, ChainStep, PropagationSettings
+from videocolor.propagate import Candidate, classical_finish, propagate_shot
 
 KINDS = ("auto", "points", "dense", "video")
 VAL_EVERY = 20
@@ -152,63 +154,96 @@ def dense_hints(
     return hint.astype(np.float32), np.clip(conf, 0.0, 1.0)
 
 
-# ------------------------------------------------------------------------------ video pairs
+# ------------------------------------------------------------------------------ video chains
 
 
-def video_pairs(
+def video_chains(
     clips: Sequence[Path],
-    pairs_per_clip: int,
     rng: np.random.Generator,
-    short_side: int = 180,
-    max_gap: int = 16,
+    keyframe_every: Sequence[int] = (0, 20),
+    lines: int = 256,
+    crop: int = 160,
 ) -> dict[str, np.ndarray]:
-    """(luma, ab, hint ab, hint confidence) of frame t+k from the engine's chain step from t.
+    """(luma, true ab, hint ab, hint confidence) of every frame the engine propagates to.
 
-    Computed at the clips' own resolution, stored as a random ``short_side`` square at that scale
-    (clips differ in shape) as uint8 (luma x255, ab and
-    hint +128, confidence x255) so thousands fit in memory. Pairs across a cut are skipped (a
-    pair whose thumbnails differ too much).
+    Each shot of each clip is propagated by the engine itself (:func:`propagate_shot`, the same
+    settings as at run time) from its true colour at keyframes, once per ``keyframe_every``
+    scheme (0: the first frame only, as in the benchmark's ref0 protocol; N: every N-th frame
+    from a random start, so chains meet and fuse). The hint of a frame is the fused candidate the
+    network receives at run time, drift, fills and decayed confidence included, so training sees
+    exactly what the network will be asked to finish. Frames are scaled to ``lines`` lines (the
+    network's run-time scale) and one random ``crop`` square is kept per frame, as uint8
+    (luma x255, ab and hint +128, confidence x255) so thousands fit in memory.
     """
     from videocolor.bench.data import read_clip
 
-    step = ChainStep(PropagationSettings())
     records: dict[str, list[np.ndarray]] = {"luma": [], "ab": [], "hint_ab": [], "hint_conf": []}
     for clip in clips:
         frames = read_clip(clip)
-        lumas, abs_ = zip(*(luma_and_ab(f) for f in frames), strict=True)
-        for _ in range(pairs_per_clip):
-            gap = int(rng.integers(1, min(max_gap, len(frames) - 1) + 1))
-            t = int(rng.integers(0, len(frames) - gap))
-            a, b = (t, t + gap) if rng.random() < 0.5 else (t + gap, t)
-            if _looks_like_cut(lumas[a], lumas[b]):
-                continue
-            prior = ColourPrior([lumas[a]], [abs_[a]])
-            start = Candidate(abs_[a], np.ones(lumas[a].shape, np.float32))
-            moved = step(start, lumas[a], lumas[b], prior)
-            planes = [
-                _shorten(p, short_side) for p in (lumas[b], abs_[b], moved.ab, moved.confidence)
-            ]
-            h, w = planes[0].shape[:2]
-            y, x = (
-                int(rng.integers(0, h - short_side + 1)),
-                int(rng.integers(0, w - short_side + 1)),
-            )
-            for key, plane in zip(records, planes, strict=True):
-                records[key].append(plane[y : y + short_side, x : x + short_side])
-    return {
-        "luma": _unit_bytes(records["luma"]),
-        "ab": _ab_bytes(records["ab"]),
-        "hint_ab": _ab_bytes(records["hint_ab"]),
-        "hint_conf": _unit_bytes(records["hint_conf"]),
-    }
+        lumas, abs_ = (list(x) for x in zip(*(luma_and_ab(f) for f in frames), strict=True))
+        for shot in _shots(lumas):
+            for every in keyframe_every:
+                length = shot.stop - shot.start
+                first = 0 if every == 0 else int(rng.integers(0, min(every, length)))
+                keys = list(range(shot.start + first, shot.stop, every or length))
+                for luma, ab, fused in _propagated(lumas[shot], abs_[shot], keys, shot.start):
+                    found = (luma, ab, fused.ab, fused.confidence)
+                    planes = [_to_scale(plane, lines, crop) for plane in found]
+                    h, w = planes[0].shape[:2]
+                    y = int(rng.integers(0, h - crop + 1))
+                    x = int(rng.integers(0, w - crop + 1))
+                    for key, plane in zip(records, planes, strict=True):
+                        window = plane[y : y + crop, x : x + crop]
+                        records[key].append(_BYTES[key](window))  # a copy: frees the frame
+    return {key: np.stack(planes) for key, planes in records.items()}
 
 
-def _unit_bytes(planes: list[np.ndarray]) -> np.ndarray:
-    return (np.stack(planes) * 255).round().astype(np.uint8)
+def _shots(lumas: Sequence[np.ndarray]) -> list[slice]:
+    """The clip split at cuts (consecutive frames that differ too much), shots of ≥ 2 frames."""
+    cuts = [i for i in range(1, len(lumas)) if _looks_like_cut(lumas[i - 1], lumas[i])]
+    bounds = [0, *cuts, len(lumas)]
+    return [slice(a, b) for a, b in itertools.pairwise(bounds) if b - a >= 2]
 
 
-def _ab_bytes(planes: list[np.ndarray]) -> np.ndarray:
-    return (np.clip(np.stack(planes), -127, 127) + 128).round().astype(np.uint8)
+def _propagated(
+    lumas: Sequence[np.ndarray], abs_: Sequence[np.ndarray], keys: list[int], offset: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, Candidate]]:
+    """(luma, true ab, fused candidate) of each non-keyframe of one shot, from the true colour
+    of its keyframes (``keys`` in clip positions, ``offset`` the shot's first frame)."""
+    keyframes = {k - offset: abs_[k - offset] for k in keys}
+    prior = ColourPrior([lumas[k] for k in keyframes], list(keyframes.values()))
+    fused_frames: list[Candidate | None] = []
+
+    def keep(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
+        fused_frames.append(fused)
+        return classical_finish(luma, fused, prior)
+
+    for index, _ in enumerate(propagate_shot(lumas, keyframes, prior, finish=keep)):
+        fused = fused_frames[index]
+        if index not in keyframes and fused is not None:
+            yield lumas[index], abs_[index], fused
+
+
+def _to_scale(plane: np.ndarray, lines: int, crop: int) -> np.ndarray:
+    """``plane`` at ``lines`` lines (never enlarged), or enlarged just enough for a ``crop``
+    square when it is smaller than that."""
+    height, width = plane.shape[:2]
+    scale = max(min(1.0, lines / height), crop / min(height, width))
+    if scale == 1.0:
+        return plane
+    size = (max(crop, round(width * scale)), max(crop, round(height * scale)))
+    return cv2.resize(plane, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
+def _unit_bytes(plane: np.ndarray) -> np.ndarray:
+    return (plane * 255).round().astype(np.uint8)
+
+
+def _ab_bytes(plane: np.ndarray) -> np.ndarray:
+    return (np.clip(plane, -127, 127) + 128).round().astype(np.uint8)
+
+
+_BYTES = {"luma": _unit_bytes, "ab": _ab_bytes, "hint_ab": _ab_bytes, "hint_conf": _unit_bytes}
 
 
 def _looks_like_cut(a: np.ndarray, b: np.ndarray) -> bool:
@@ -257,7 +292,7 @@ class SampleSource:
         luma = video["luma"][window].astype(np.float32) / 255.0
         ab = video["ab"][window].astype(np.float32) - 128.0
         hint = video["hint_ab"][window].astype(np.float32) - 128.0
-        conf = video["hint_conf"][window].astype(np.float32) / 255.0
+        conf = np.maximum(video["hint_conf"][window].astype(np.float32) / 255.0, PRESENT_CONFIDENCE)
         if size != self.crop:
             planes = [cv2.resize(p, (self.crop, self.crop)) for p in (luma, ab, hint, conf)]
             luma, ab, hint, conf = planes
@@ -275,6 +310,7 @@ class SampleSource:
         else:
             _, other = self._photo_crop(rng)
             hint, conf = dense_hints(rng, luma, ab, other)
+            conf = np.maximum(conf, PRESENT_CONFIDENCE)  # a colour everywhere, as from the engine
         return Sample(luma, ab, hint, conf, kind)
 
     def batch(self, rng: np.random.Generator, size: int, kind: str | None = None) -> list[Sample]:

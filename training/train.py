@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -38,7 +39,8 @@ class TrainConfig:
     photos: str = "folders"  # "folders" (photo_folders under --data) or "skimage"
     photo_folders: list[str] = field(default_factory=list)
     video_folder: str = ""
-    video_pairs_per_clip: int = 0
+    video_keyframe_every: list[int] = field(default_factory=list)  # see data.video_chains
+    init_from: str = ""  # start from this checkpoint's weights (a fine-tuning run)
     pretrained: bool = True
     steps: int = 1000
     batch: int = 16
@@ -85,11 +87,11 @@ def build_sources(config: TrainConfig, root: Path, out: Path) -> dict[str, td.Sa
             part: [td.load_rgb(p, 256) for p in td.split(paths, part)] for part in ("train", "val")
         }
     video: dict[str, dict[str, np.ndarray] | None] = {"train": None, "val": None}
-    if config.video_pairs_per_clip:
+    if config.video_keyframe_every:
         clips = sorted(p for p in (root / config.video_folder).iterdir() if p.suffix != ".tsv")
         for part in ("train", "val"):
-            video[part] = cached_pairs(
-                out / f"video_pairs_{part}.npz", td.split(clips, part), config
+            video[part] = cached_chains(
+                out / f"video_chains_{part}.npz", td.split(clips, part), config
             )
     return {
         part: td.SampleSource(parts[part], video[part], config.crop, config.kind_weights)
@@ -97,18 +99,24 @@ def build_sources(config: TrainConfig, root: Path, out: Path) -> dict[str, td.Sa
     }
 
 
-def cached_pairs(path: Path, clips: list[Path], config: TrainConfig) -> dict[str, np.ndarray]:
+def cached_chains(path: Path, clips: list[Path], config: TrainConfig) -> dict[str, np.ndarray]:
+    """The propagated frames of ``clips`` (:func:`training.data.video_chains`), computed once
+    per run folder, one clip per CPU core, each clip with its own seeded generator so the result
+    does not depend on the order the workers finish in."""
     if path.exists():
         with np.load(path) as stored:
             return dict(stored)
     started = time.time()
-    pairs = td.video_pairs(clips, config.video_pairs_per_clip, np.random.default_rng(config.seed))
-    np.savez(path.with_suffix(".tmp.npz"), **pairs)
+    seeds = [np.random.default_rng([config.seed, index]) for index in range(len(clips))]
+    every = [config.video_keyframe_every] * len(clips)
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        parts = list(pool.map(td.video_chains, [[clip] for clip in clips], seeds, every))
+    frames = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    np.savez(path.with_suffix(".tmp.npz"), **frames)
     path.with_suffix(".tmp.npz").replace(path)
-    print(
-        f"{len(pairs['luma'])} video pairs from {len(clips)} clips in {time.time() - started:.0f} s"
-    )
-    return pairs
+    count, seconds = len(frames["luma"]), time.time() - started
+    print(f"{count} propagated frames from {len(clips)} clips in {seconds:.0f} s", flush=True)
+    return frames
 
 
 def to_tensors(samples: list[td.Sample]) -> tuple[torch.Tensor, ...]:
@@ -164,6 +172,25 @@ def training_mode(model: ColorNet) -> None:
     """Train the decoder; the frozen encoder keeps ImageNet's batch-norm statistics."""
     model.train()
     model.encoder.eval()
+
+
+def widen_hint_input(
+    state: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """``state`` with its first hint convolution given zero weights for input channels it lacks,
+    so a checkpoint from before a hint plane was added starts out computing exactly what it
+    computed before."""
+    key = "hints.levels.0.0.weight"
+    weight, wanted = state[key], target[key]
+    if weight.shape != wanted.shape:
+        extra = wanted.shape[1] - weight.shape[1]
+        state = {
+            **state,
+            key: torch.cat(
+                [weight, weight.new_zeros(weight.shape[0], extra, *weight.shape[2:])], dim=1
+            ),
+        }
+    return state
 
 
 def save_checkpoint(path: Path, **state: object) -> None:
@@ -223,8 +250,12 @@ def train(config: TrainConfig, root: Path, out: Path, resume: bool) -> dict[str,
         torch.set_rng_state(state["torch_rng"])
         step, best, first_val = state["step"], state["best"], state["first_val"]
         print(f"resumed at step {step}")
-    elif log_path.exists():
-        log_path.unlink()
+    else:
+        if config.init_from:
+            initial = torch.load(config.init_from, weights_only=False)["model"]
+            model.load_state_dict(widen_hint_input(initial, model.state_dict()))
+            print(f"weights from {config.init_from}")
+        log_path.unlink(missing_ok=True)
 
     def checkpoint(path: Path) -> None:
         save_checkpoint(

@@ -29,6 +29,9 @@ MODEL_ENV = "VIDEOCOLOR_MODEL"
 INPUT_NAMES = ("luma", "hint_ab", "hint_conf")
 MULTIPLE = 32
 DEFAULT_LINES = 256
+#: The least confidence that still marks a hint as present: the engine's fills can have zero
+#: confidence yet be right, and the model shuts its gate towards any hint below 0.001.
+PRESENT_CONFIDENCE = 1 / 255
 
 
 def default_model_path() -> Path:

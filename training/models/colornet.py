@@ -56,12 +56,18 @@ class DecoderBlock(nn.Module):
         return self.mix(torch.cat([up, *skips], dim=1))
 
 
+#: Input channels of the hint pyramid: luma, confidence-weighted ab, confidence, and the ab of any
+#: present hint however little trusted (so the network can judge a barely trusted fill by its
+#: colour instead of seeing nothing there).
+HINT_CHANNELS = 6
+
+
 class HintPyramid(nn.Module):
-    """Hint features at strides 1..16 from (luma, confidence-weighted ab, confidence)."""
+    """Hint features at strides 1..16 from the :data:`HINT_CHANNELS` hint planes."""
 
     def __init__(self, widths: tuple[int, ...]) -> None:
         super().__init__()
-        layers, inputs = [], 4
+        layers, inputs = [], HINT_CHANNELS
         for level, width in enumerate(widths):
             layers.append(conv_bn_relu(inputs, width, stride=1 if level == 0 else 2))
             inputs = width
@@ -106,7 +112,9 @@ class ColorNet(nn.Module):
     ) -> torch.Tensor:
         hint = hint_ab / AB_SCALE
         e2, e4, e8, e16, e32 = self.encoder.features((luma * 255.0).expand(-1, 3, -1, -1))
-        h1, h2, h4, h8, h16 = self.hints(torch.cat([luma, hint * hint_conf, hint_conf], dim=1))
+        present = torch.clamp(hint_conf * HINT_PRESENT, 0.0, 1.0)
+        planes = [luma, hint * hint_conf, hint_conf, hint * present]
+        h1, h2, h4, h8, h16 = self.hints(torch.cat(planes, dim=1))
         x = self.bottleneck(e32)
         x = self.up16(x, e16, h16)
         x = self.up8(x, e8, h8)
@@ -115,8 +123,9 @@ class ColorNet(nn.Module):
         x = self.up1(x, h1)
         out = self.head(x)
         synthesised = torch.tanh(out[:, :2])
-        # Any hint (confidence >= 0.001) may be copied outright: the engine's filled chroma has
-        # confidence near 0 and is often better than what the network would synthesise. The
-        # network learns how far to trust a hint from its confidence; without one the gate shuts.
-        gate = torch.sigmoid(out[:, 2:3]) * torch.clamp(hint_conf * HINT_PRESENT, 0.0, 1.0)
+        # Any present hint (confidence >= 1 / HINT_PRESENT) may be copied outright: the engine's
+        # filled chroma has confidence near 0 and is often better than what the network would
+        # synthesise, and the network sees its colour (``hint * present``) to judge it. The
+        # network learns how far to trust a hint; without one the gate shuts.
+        gate = torch.sigmoid(out[:, 2:3]) * present
         return (gate * hint + (1.0 - gate) * synthesised) * AB_SCALE
