@@ -18,7 +18,6 @@ Photos and clips are split into training and validation sets by a fixed rule (ev
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from videocolor.fill import pyramid_fill
 from videocolor.network import PRESENT_CONFIDENCE
 from videocolor.prior import ColourPrior
 from videocolor.propagate import Candidate, classical_finish, propagate_shot
+from videocolor.shots import detect_shots
 
 KINDS = ("auto", "points", "dense", "video")
 VAL_EVERY = 20
@@ -181,12 +181,18 @@ def video_chains(
     for clip in clips:
         frames = read_clip(clip)
         lumas, abs_ = (list(x) for x in zip(*(luma_and_ab(f) for f in frames), strict=True))
-        for shot in _shots(lumas):
+        for shot in detect_shots(lumas):  # the product's own cut detection
+            if shot.length < 2:
+                continue
+            frames_of_shot = slice(shot.start, shot.end)
             for every in keyframe_every:
-                length = shot.stop - shot.start
-                first = 0 if every == 0 else int(rng.integers(0, min(every, length)))
-                keys = list(range(shot.start + first, shot.stop, every or length))
-                for luma, ab, fused in _propagated(lumas[shot], abs_[shot], keys, shot.start):
+                if every == 0:
+                    keys = [shot.start]
+                else:
+                    first = shot.start + int(rng.integers(0, min(every, shot.length)))
+                    keys = list(range(first, shot.end, every))
+                shot_lumas, shot_abs = lumas[frames_of_shot], abs_[frames_of_shot]
+                for luma, ab, fused in _propagated(shot_lumas, shot_abs, keys, shot.start):
                     found = (luma, ab, fused.ab, fused.confidence)
                     planes = [_to_scale(plane, lines, crop) for plane in found]
                     h, w = planes[0].shape[:2]
@@ -198,13 +204,6 @@ def video_chains(
     return {key: np.stack(planes) for key, planes in records.items()}
 
 
-def _shots(lumas: Sequence[np.ndarray]) -> list[slice]:
-    """The clip split at cuts (consecutive frames that differ too much), shots of ≥ 2 frames."""
-    cuts = [i for i in range(1, len(lumas)) if _looks_like_cut(lumas[i - 1], lumas[i])]
-    bounds = [0, *cuts, len(lumas)]
-    return [slice(a, b) for a, b in itertools.pairwise(bounds) if b - a >= 2]
-
-
 def _propagated(
     lumas: Sequence[np.ndarray], abs_: Sequence[np.ndarray], keys: list[int], offset: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray, Candidate]]:
@@ -212,14 +211,14 @@ def _propagated(
     of its keyframes (``keys`` in clip positions, ``offset`` the shot's first frame)."""
     keyframes = {k - offset: abs_[k - offset] for k in keys}
     prior = ColourPrior([lumas[k] for k in keyframes], list(keyframes.values()))
-    fused_frames: list[Candidate | None] = []
+    latest: list[Candidate | None] = []  # the fused candidate of the frame just finished
 
     def keep(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
-        fused_frames.append(fused)
+        latest.append(fused)
         return classical_finish(luma, fused, prior)
 
     for index, _ in enumerate(propagate_shot(lumas, keyframes, prior, finish=keep)):
-        fused = fused_frames[index]
+        fused = latest.pop()
         if index not in keyframes and fused is not None:
             yield lumas[index], abs_[index], fused
 
@@ -244,11 +243,6 @@ def _ab_bytes(plane: np.ndarray) -> np.ndarray:
 
 
 _BYTES = {"luma": _unit_bytes, "ab": _ab_bytes, "hint_ab": _ab_bytes, "hint_conf": _unit_bytes}
-
-
-def _looks_like_cut(a: np.ndarray, b: np.ndarray) -> bool:
-    small_a, small_b = (cv2.resize(x, (16, 9), interpolation=cv2.INTER_AREA) for x in (a, b))
-    return float(np.abs(small_a - small_b).mean()) > 0.15
 
 
 # ------------------------------------------------------------------------------ the sampler

@@ -10,6 +10,7 @@ bleeding across luma edges. The network of step 5 replaces this fill behind the 
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import cv2
@@ -136,8 +137,7 @@ class BilateralGrid:
 
     def filled(self) -> BilateralGrid:
         """A copy whose empty cells hold the push-pull of their level's neighbours."""
-        out = BilateralGrid.__new__(BilateralGrid)
-        out.__dict__.update(self.__dict__)
+        out = copy.copy(self)
         out.sums = push_pull(self.sums)
         return out
 
