@@ -133,3 +133,11 @@ def test_usage_error_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["grayscale"])
     assert exit_info.value.code == 2
+
+
+def test_negative_match_interval_is_a_usage_error(capsys, clip: Path, out_dir: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["colorize", str(clip), "-o", str(out_dir / "x.mp4"), "--match-every", "-1"])
+    assert exit_info.value.code == 2
+    assert "--match-every: must be 0 or more" in capsys.readouterr().err
+    assert not any(out_dir.iterdir())

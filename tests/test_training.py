@@ -180,3 +180,23 @@ def test_a_checkpoint_without_the_present_hint_planes_keeps_its_output() -> None
     conf = (torch.rand(1, 1, 64, 64) > 0.5).float() * torch.rand(1, 1, 64, 64)
     with torch.no_grad():
         assert torch.equal(before(luma, hint, conf), after(luma, hint, conf))
+
+
+def test_feature_export_reproduces_the_bundled_matching_model(tmp_path: Path) -> None:
+    """``python -m export.features`` writes a parity-checked file that computes what the bundled
+    ``matching_features.onnx`` computes, so the shipped model is reproducible from its source."""
+    pytest.importorskip("torch")
+    from skimage import data as photos
+
+    from videocolor import color
+    from videocolor.matching import ReferenceMatcher
+
+    model = tmp_path / "features.onnx"
+    done = _module("export.features", "-o", str(model), "--images", str(tmp_path / "none"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "parity max" in done.stdout
+    luma = color.rgb_to_luma(photos.coffee().astype(np.float32) / 255.0)
+    exported = ReferenceMatcher(model, device="cpu").features(luma)
+    bundled = ReferenceMatcher(device="cpu").features(luma)
+    assert exported.shape == bundled.shape == (288 // 8, 432 // 8, 152)
+    assert np.abs(exported - bundled).max() < 1e-4

@@ -19,6 +19,8 @@ import numpy as np
 
 from videocolor import color
 from videocolor.color import Matrix
+from videocolor.fill import guided_upsample
+from videocolor.matching import shared_matcher
 from videocolor.network import DEFAULT_LINES, PRESENT_CONFIDENCE, ColorNetwork
 from videocolor.prior import ColourPrior
 from videocolor.propagate import (
@@ -39,7 +41,9 @@ class EngineSettings:
     (off by default: on DAVIS ref0 it gains 0.06 dB for about half the speed; see the model card).
     ``network_lines``: the resolution the network colours a keyframe at; ``finish_lines``: the
     resolution it finishes propagated frames at (its corrections there are coarse: on DAVIS ref0
-    160 lines measured within 0.01 dB of 256 at 2.5 times the speed)."""
+    160 lines measured within 0.01 dB of 256 at 2.5 times the speed).
+    ``device``: where the keyframe matcher (:mod:`videocolor.matching`) runs when
+    ``propagation.match_every`` is on."""
 
     work_lines: int = 480
     propagation: PropagationSettings = field(default_factory=PropagationSettings)
@@ -47,6 +51,7 @@ class EngineSettings:
     network_lines: int = DEFAULT_LINES
     finish_lines: int = 160
     finish_with_network: bool = False
+    device: str = "auto"
 
 
 def network_finish(network: ColorNetwork, lines: int) -> Finish:
@@ -74,31 +79,6 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         return image
     shrinking = size[0] < image.shape[1]
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-
-
-def guided_upsample(low: np.ndarray, luma_low: np.ndarray, luma_full: np.ndarray) -> np.ndarray:
-    """Chroma at full resolution from working-resolution chroma, following full-res luma edges.
-
-    The fast guided filter (He & Sun 2015): fit chroma ≈ a·luma + b at low resolution, upsample
-    the coefficients smoothly, evaluate them with the full-resolution luma.
-    """
-    if luma_low.shape == luma_full.shape:
-        return low
-    size = (luma_full.shape[1], luma_full.shape[0])
-    radius, eps = 2, 1e-4
-    box = 2 * radius + 1
-    mean_i = cv2.blur(luma_low, (box, box))
-    var_i = cv2.blur(luma_low * luma_low, (box, box)) - mean_i**2
-    out = np.empty((*luma_full.shape, low.shape[-1]), np.float32)
-    for channel in range(low.shape[-1]):
-        p = np.ascontiguousarray(low[..., channel])
-        mean_p = cv2.blur(p, (box, box))
-        a = (cv2.blur(luma_low * p, (box, box)) - mean_i * mean_p) / (var_i + eps)
-        b = mean_p - a * mean_i
-        a_full = cv2.resize(cv2.blur(a, (box, box)), size, interpolation=cv2.INTER_LINEAR)
-        b_full = cv2.resize(cv2.blur(b, (box, box)), size, interpolation=cv2.INTER_LINEAR)
-        out[..., channel] = a_full * luma_full + b_full
-    return out
 
 
 def reference_chroma(rgb: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +145,15 @@ def colorize_clip(
     finish = classical_finish
     if settings.network is not None and settings.finish_with_network:
         finish = network_finish(settings.network, settings.finish_lines)
-    chroma = propagate_shot(small, keyframes, prior, settings.propagation, finish)
+    matched = None
+    if settings.propagation.match_every:
+        matcher = shared_matcher(settings.device)
+        memory = matcher.memory(ref_lumas, list(keyframes.values()))
+
+        def matched(index: int) -> np.ndarray:
+            return matcher(small[index], memory)
+
+    chroma = propagate_shot(small, keyframes, prior, settings.propagation, finish, matched)
     for index, ab in enumerate(chroma):
         cbcr = color.lab_chroma_to_cbcr(small[index], ab, matrix)
         if size == (width, height):  # working resolution is full resolution

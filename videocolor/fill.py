@@ -167,3 +167,28 @@ class BilateralGrid:
             read = cv2.remap(atlas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             result += per_channel(share, self.channels + 1) * read.reshape(result.shape)
         return result[..., :-1], result[..., -1]
+
+
+def guided_upsample(low: np.ndarray, luma_low: np.ndarray, luma_full: np.ndarray) -> np.ndarray:
+    """Chroma at full resolution from working-resolution chroma, following full-res luma edges.
+
+    The fast guided filter (He & Sun 2015): fit chroma ≈ a·luma + b at low resolution, upsample
+    the coefficients smoothly, evaluate them with the full-resolution luma.
+    """
+    if luma_low.shape == luma_full.shape:
+        return low
+    size = (luma_full.shape[1], luma_full.shape[0])
+    radius, eps = 2, 1e-4
+    box = 2 * radius + 1
+    mean_i = cv2.blur(luma_low, (box, box))
+    var_i = cv2.blur(luma_low * luma_low, (box, box)) - mean_i**2
+    out = np.empty((*luma_full.shape, low.shape[-1]), np.float32)
+    for channel in range(low.shape[-1]):
+        p = np.ascontiguousarray(low[..., channel])
+        mean_p = cv2.blur(p, (box, box))
+        a = (cv2.blur(luma_low * p, (box, box)) - mean_i * mean_p) / (var_i + eps)
+        b = mean_p - a * mean_i
+        a_full = cv2.resize(cv2.blur(a, (box, box)), size, interpolation=cv2.INTER_LINEAR)
+        b_full = cv2.resize(cv2.blur(b, (box, box)), size, interpolation=cv2.INTER_LINEAR)
+        out[..., channel] = a_full * luma_full + b_full
+    return out

@@ -64,12 +64,26 @@ def choose_providers(device: str = "auto") -> list[str]:
     return [*chosen, "CPUExecutionProvider"]
 
 
-def network_size(width: int, height: int, lines: int) -> tuple[int, int]:
-    """(width, height) the network runs at: at most ``lines`` lines, multiples of 32."""
+def open_session(model_path: Path, device: str = "auto", threads: int = 0) -> ort.InferenceSession:
+    """An onnxruntime session on ``device`` (:func:`choose_providers`) whose threads sleep
+    between runs: the engine does OpenCV and numpy work between runs, and spinning threads
+    slowed it (and the keyframe matcher 2.3 times) on 2 cores."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(model_path), options, providers=choose_providers(device))
+    except Exception as error:  # onnxruntime's errors derive from Exception only
+        raise ModelError(f"{model_path}: not a loadable ONNX model ({error})") from error
+
+
+def network_size(width: int, height: int, lines: int, multiple: int = MULTIPLE) -> tuple[int, int]:
+    """(width, height) a network runs at: at most ``lines`` lines, sides multiples of
+    ``multiple`` (the colourisation network's: 32)."""
     scale = min(1.0, lines / height)
 
     def fit(n: float) -> int:
-        return max(MULTIPLE, round(n * scale / MULTIPLE) * MULTIPLE)
+        return max(multiple, round(n * scale / multiple) * multiple)
 
     return fit(width), fit(height)
 
@@ -86,13 +100,7 @@ class ColorNetwork:
                 f"colourisation model {self.model_path} does not exist; export one with "
                 "`python -m export.onnx CHECKPOINT -o PATH` or reinstall videocolor"
             )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        providers = choose_providers(device)
-        try:
-            self.session = ort.InferenceSession(str(self.model_path), options, providers=providers)
-        except Exception as error:  # onnxruntime's errors derive from Exception only
-            raise ModelError(f"{self.model_path}: not a loadable ONNX model ({error})") from error
+        self.session = open_session(self.model_path, device, threads)
         names = tuple(i.name for i in self.session.get_inputs())
         if names != INPUT_NAMES:
             raise ModelError(

@@ -52,6 +52,7 @@ class PropagationSettings:
     fill_levels: int = 8  # ...and number of luma levels
     repair_scale: float = 0.5  # resolution of the repair of untrusted pixels (min 120 lines)
     prior_weight: float = 0.02  # weight of the luma-conditioned colour prior in the fill
+    match_every: int = 6  # blend keyframe-matched colour in every N frames, 0: never (3: +0.04 dB)
 
 
 @dataclass
@@ -170,6 +171,13 @@ def refine(
     return Candidate(chroma, confidence.astype(np.float32))
 
 
+def with_matched_colour(candidate: Candidate, matched_ab: np.ndarray) -> Candidate:
+    """The candidate with the keyframe-matched colour blended in where it is unsure: a pixel
+    keeps its chained colour in proportion to its confidence."""
+    ab = mix(candidate.ab, matched_ab, candidate.confidence)
+    return Candidate(ab, candidate.confidence, candidate.distance)
+
+
 def fuse(candidates: Sequence[Candidate], decay: float) -> Candidate:
     """Confidence-weighted mean of the chains reaching a frame; nearer keyframes weigh more."""
     if len(candidates) == 1:
@@ -192,6 +200,10 @@ def classical_finish(luma: np.ndarray, fused: Candidate | None, prior: ColourPri
 #: network engine (:mod:`videocolor.engine`) swaps in the colourisation network here.
 Finish = Callable[[np.ndarray, Candidate | None, ColourPrior], np.ndarray]
 
+#: The colour of a frame (by its index in the shot) matched straight to the shot's keyframes
+#: (:class:`videocolor.matching.ReferenceMatcher`).
+Matched = Callable[[int], np.ndarray]
+
 
 def propagate_shot(
     lumas: Sequence[np.ndarray],
@@ -199,6 +211,7 @@ def propagate_shot(
     prior: ColourPrior,
     settings: PropagationSettings = PropagationSettings(),
     finish: Finish = classical_finish,
+    matched: Matched | None = None,
 ) -> Iterator[np.ndarray]:
     """Chroma ``ab`` for every frame of one shot, in order, from its keyframes' chroma.
 
@@ -227,6 +240,8 @@ def propagate_shot(
                     key = index - distance * direction
                     anchor = (lumas[key], keyframes[key])
                 current = step(current, lumas[previous], lumas[index], prior, anchor)
+                if matched is not None and distance % max(settings.match_every, 1) == 0:
+                    current = with_matched_colour(current, matched(index))
             previous = index
             yield index, current
 

@@ -51,8 +51,9 @@ def _network() -> ColorNetwork:
 def product(
     lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
 ) -> Iterable[np.ndarray]:
-    """The product colouriser with its default settings: classical propagation, the network
-    colouring clips without references.
+    """The product colouriser with its default settings: propagation along flow with colour
+    matched to the keyframes and the classical fill, the network colouring clips without
+    references.
 
     Imported on first use: the baselines then run (and the bench imports) whatever state the
     engine is in, and a baseline-only run does not load it at all.
@@ -60,6 +61,18 @@ def product(
     from videocolor.engine import EngineSettings, colorize_clip
 
     return colorize_clip(lumas, references, matrix, EngineSettings(network=_network()))
+
+
+def flow_only(
+    lumas: Sequence[np.ndarray], references: dict[int, np.ndarray], matrix: Matrix
+) -> Iterable[np.ndarray]:
+    """The product without matching frames to their keyframes (``--match-every 0``): flow
+    chains and the classical fill alone, the engine of the previous version."""
+    from videocolor.engine import EngineSettings, colorize_clip
+    from videocolor.propagate import PropagationSettings
+
+    settings = EngineSettings(network=_network(), propagation=PropagationSettings(match_every=0))
+    return colorize_clip(lumas, references, matrix, settings)
 
 
 def network_finished(
@@ -93,6 +106,7 @@ def network_image(
 
 VIDEO_METHODS: dict[str, VideoMethod] = {
     PRODUCT: product,
+    "videocolor-flow": flow_only,
     "videocolor-net": network_finished,
     "gray": gray,
     "global-transfer": global_transfer,

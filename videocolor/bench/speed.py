@@ -11,13 +11,14 @@ looped back and forth to the length asked. On it are timed:
 - ``network``: the colourisation network (:class:`videocolor.network.ColorNetwork`) finishing
   each working-resolution frame from its chroma and a confidence map;
 - ``fill_upsample``: :func:`videocolor.propagate.refine` at the working resolution, the Lab to
-  Cb/Cr conversion, and :func:`videocolor.engine.guided_upsample` to full resolution;
+  Cb/Cr conversion, and :func:`videocolor.fill.guided_upsample` to full resolution;
 - ``encode``: an H.264 :class:`videocolor.io.VideoSink` writing luma and chroma;
 - ``shots``: shot detection, the pass the product makes before colouring;
 - ``floor``: decode + encode alone (the grey pipeline), what no colouriser can beat;
 - ``end_to_end``: shot detection, then decode, :func:`videocolor.engine.colorize_clip` per shot
   from each shot's first frame in colour, encode: ``videocolor colorize`` (default engine) minus
-  reading PNGs; ``end_to_end_network`` the same with the network finishing every frame
+  reading PNGs; ``end_to_end_flow_only`` the same without matching frames to their keyframes
+  (``--match-every 0``); ``end_to_end_network`` with the network finishing every frame
   (``--engine network``).
 """
 
@@ -38,14 +39,9 @@ from videocolor.bench.data import iter_clip
 from videocolor.bench.timing import peak_rss_mb
 from videocolor.colorize import ColorizeStage
 from videocolor.demo import demo_footage
-from videocolor.engine import (
-    EngineSettings,
-    guided_upsample,
-    reference_chroma,
-    resize,
-    work_size,
-)
+from videocolor.engine import EngineSettings, reference_chroma, resize, work_size
 from videocolor.errors import VideocolorError
+from videocolor.fill import guided_upsample
 from videocolor.flow import FlowEstimator, to_flow_input
 from videocolor.io import ColorTags, Frame, StreamInfo, open_sink, open_source
 from videocolor.network import ColorNetwork
@@ -66,6 +62,7 @@ STAGES = (
     "shots",
     "floor",
     "end_to_end",
+    "end_to_end_flow_only",
     "end_to_end_network",
 )
 _RATE = Fraction(24)
@@ -229,6 +226,8 @@ def measure_size(source: Path, size: tuple[int, int], frames: int, folder: Path)
     net = _timed_network(smalls, reference, network)
     settings = EngineSettings(network=network)
     shots, colour = _timed_end_to_end(clip, info, folder / "colour.mp4", settings)
+    flow_only = EngineSettings(network=network, propagation=PropagationSettings(match_every=0))
+    _, without_matching = _timed_end_to_end(clip, info, folder / "flow.mp4", flow_only)
     finished = EngineSettings(network=network, finish_with_network=True)
     _, with_network = _timed_end_to_end(clip, info, folder / "network.mp4", finished)
     seconds = {
@@ -240,6 +239,7 @@ def measure_size(source: Path, size: tuple[int, int], frames: int, folder: Path)
         "shots": shots,
         "floor": floor,
         "end_to_end": shots + colour,
+        "end_to_end_flow_only": shots + without_matching,
         "end_to_end_network": shots + with_network,
     }
     units = {stage: count for stage in STAGES} | {"flow": max(count - 1, 0)}

@@ -23,23 +23,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from videocolor.commands.argtypes import non_negative_int, positive_int
 from videocolor.errors import VideocolorError
 
 _SCHEMA = "JSON: one object per method (a list when several); see `videocolor.commands.bench`."
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 def _add_common(parser: argparse.ArgumentParser, data_help: str, methods_help: str) -> None:
@@ -94,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     video.add_argument("--clips", metavar="A,B", help="only these clips (comma list)")
     video.add_argument(
-        "--max-frames", type=_positive_int, metavar="N", help="only the first N frames of a clip"
+        "--max-frames", type=positive_int, metavar="N", help="only the first N frames of a clip"
     )
     video.set_defaults(handler=run_video)
 
@@ -112,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     images.add_argument(
         "--hints",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         metavar="N",
         help="N random 3x3 true-colour hints per photo (default 0: automatic)",
@@ -145,7 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     speed.add_argument(
         "--frames",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="frames per test clip (default 240: ten seconds, so that start-up and the "
         "encoder's look-ahead weigh about as little as on a reel)",

@@ -11,6 +11,7 @@ import numpy as np
 
 from videocolor.cli import add_input_arguments, add_output_arguments, print_json
 from videocolor.colorize import ColorizeStage
+from videocolor.commands.argtypes import non_negative_int
 from videocolor.engine import EngineSettings
 from videocolor.errors import ReferenceImageError
 from videocolor.io import open_source
@@ -61,6 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["ultrafast", "fast", "medium"],
         default="medium",
         help="optical-flow preset (default medium)",
+    )
+    parser.add_argument(
+        "--match-every",
+        type=non_negative_int,
+        default=PropagationSettings.match_every,
+        metavar="N",
+        help="every N frames, blend in colour matched straight to the keyframes where the "
+        f"flow chain is unsure (default {PropagationSettings.match_every}; 0: flow only, faster)",
     )
     parser.add_argument(
         "--engine",
@@ -135,9 +144,10 @@ def run(args: argparse.Namespace) -> int:
             raise ReferenceImageError(f"{args.refs}: no usable reference image{hint}")
     settings = EngineSettings(
         args.work_res,
-        PropagationSettings(flow_preset=args.flow),
+        PropagationSettings(flow_preset=args.flow, match_every=args.match_every),
         network=network,
         finish_with_network=args.engine == "network",
+        device=args.device,
     )
     stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
     summary = run_pipeline(

