@@ -63,9 +63,11 @@ def test_confident_pixels_keep_their_chained_colour() -> None:
     chained = np.full((4, 4, 2), 20.0, np.float32)
     confidence = np.zeros((4, 4), np.float32)
     confidence[:2] = 1.0
-    blended = with_matched_colour(Candidate(chained, confidence, 5), np.zeros_like(chained))
+    candidate = Candidate(chained, confidence, 5, matched=np.zeros_like(chained))
+    blended = with_matched_colour(candidate, 1.0)
     assert np.allclose(blended.ab[:2], 20.0) and np.allclose(blended.ab[2:], 0.0)
     assert blended.distance == 5 and blended.confidence is confidence
+    assert np.allclose(with_matched_colour(candidate, 0.25).ab[2:], 15.0)
 
 
 def test_missing_feature_model_is_a_clear_error(tmp_path) -> None:
