@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -28,7 +29,7 @@ from torch import nn
 import videocolor
 from export.onnx import DATA_IMAGES, OPSET, ParityError, parity_images
 from training import data as td
-from training.models.efficientnet_lite import efficientnet_lite0
+from training.models.efficientnet_lite import INPUT_MEAN, INPUT_STD, efficientnet_lite0
 from videocolor import matching
 
 PARITY_TOLERANCE = 1e-3
@@ -42,13 +43,11 @@ class MatchingFeatures(nn.Module):
         super().__init__()
         encoder = efficientnet_lite0(pretrained=True)
         self.stem, self.stages = encoder.stem, encoder.stages[:5]
-        self.mean, self.std = 127.0, 128.0
 
     def forward(self, luma: torch.Tensor) -> torch.Tensor:
-        x = self.stem(((luma * 255.0 - self.mean) / self.std).expand(-1, 3, -1, -1))
-        x = self.stages[2](self.stages[1](self.stages[0](x)))
-        fine = x
-        coarse = self.stages[4](self.stages[3](x))
+        x = self.stem(((luma * 255.0 - INPUT_MEAN) / INPUT_STD).expand(-1, 3, -1, -1))
+        fine = self.stages[2](self.stages[1](self.stages[0](x)))
+        coarse = self.stages[4](self.stages[3](fine))
         coarse = F.interpolate(coarse, size=fine.shape[2:], mode="bilinear", align_corners=False)
         return torch.cat([F.normalize(fine, dim=1), F.normalize(coarse, dim=1)], dim=1)
 
@@ -83,8 +82,6 @@ def export(model: MatchingFeatures, path: Path) -> None:
 
 
 def check_parity(model: MatchingFeatures, path: Path, images: list[np.ndarray]) -> float:
-    import cv2
-
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     worst = 0.0
     for height, width in PARITY_SIZES:
