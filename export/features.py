@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -27,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import videocolor
-from export.onnx import DATA_IMAGES, OPSET, ParityError, parity_images
+from export.onnx import OPSET, ParityError, checked_export
 from training import data as td
 from training.models.efficientnet_lite import INPUT_MEAN, INPUT_STD, efficientnet_lite0
 from videocolor import matching
@@ -106,17 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=matching.PACKAGED_MODEL)
     parser.add_argument("--images", type=Path, default=None, help="photos for the parity check")
     args = parser.parse_args(argv)
-    if args.images is None:
-        from training.train import default_data_root
-
-        args.images = default_data_root() / DATA_IMAGES
     model = MatchingFeatures().eval()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.output.parent) as scratch:
-        staged = Path(scratch) / args.output.name
-        export(model, staged)
-        worst = check_parity(model, staged, parity_images(args.images))
-        staged.replace(args.output)
+    worst = checked_export(
+        args.output,
+        args.images,
+        lambda path: export(model, path),
+        lambda path, images: check_parity(model, path, images),
+    )
     size = args.output.stat().st_size / 1e6
     print(f"{args.output}: {size:.1f} MB, opset {OPSET}, parity max |Δ| {worst:.2e}")
     return 0

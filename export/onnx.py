@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -130,6 +131,28 @@ def parity_images(folder: Path | None) -> list[np.ndarray]:
     return td.sample_photos()[:4]
 
 
+def checked_export(
+    output: Path,
+    images: Path | None,
+    write: Callable[[Path], None],
+    check: Callable[[Path, list[np.ndarray]], float],
+) -> float:
+    """``write`` a model to a temporary file beside ``output``, ``check`` its parity on photos
+    from ``images`` (default ``$VIDEOCOLOR_DATA``/:data:`DATA_IMAGES`) and only then replace
+    ``output``; returns the worst difference ``check`` found."""
+    if images is None:
+        from training.train import default_data_root
+
+        images = default_data_root() / DATA_IMAGES
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent) as scratch:
+        staged = Path(scratch) / output.name
+        write(staged)
+        worst = check(staged, parity_images(images))
+        staged.replace(output)
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export.onnx", description=__doc__.split("\n")[0]
@@ -138,17 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--images", type=Path, default=None, help="photos for the parity check")
     args = parser.parse_args(argv)
-    if args.images is None:
-        from training.train import default_data_root
-
-        args.images = default_data_root() / DATA_IMAGES
     model, state = load_model(args.checkpoint)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.output.parent) as scratch:
-        staged = Path(scratch) / args.output.name
-        export(model, staged, metadata(state))
-        worst = check_parity(model, staged, parity_images(args.images))
-        staged.replace(args.output)
+    worst = checked_export(
+        args.output,
+        args.images,
+        lambda path: export(model, path, metadata(state)),
+        lambda path, images: check_parity(model, path, images),
+    )
     size = args.output.stat().st_size / 1e6
     print(f"{args.output}: {size:.1f} MB, opset {OPSET}, parity max |Δab| {worst:.2e}")
     return 0

@@ -242,6 +242,7 @@ def propagate_shot(
     last_key = max(keyframes)
     store = CandidateStore(last_key + 1, lumas[0].shape)
     step = ChainStep(settings)
+    match_every = settings.match_every if matched is not None else 0
 
     def walk(order: range, direction: int) -> Iterator[tuple[int, Candidate | None]]:
         current, previous = None, None
@@ -255,7 +256,7 @@ def propagate_shot(
                     key = index - distance * direction
                     anchor = (lumas[key], keyframes[key])
                 current = step(current, lumas[previous], lumas[index], prior, anchor)
-                if matched is not None and distance % max(settings.match_every, 1) == 0:
+                if match_every and distance % match_every == 0:
                     current.matched = matched(index)
                 if current.matched is not None:
                     current = with_matched_colour(current, settings.match_share)
