@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from videocolor import __version__
+from videocolor.allocator import reuse_freed_memory
 from videocolor.errors import VideocolorError
 from videocolor.io import CODECS
 
@@ -105,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
+    reuse_freed_memory()
     try:
         return int(args.handler(args) or 0)
     except VideocolorError as exc:
