@@ -4,8 +4,8 @@ The engine allocates and frees many full-frame arrays per frame (a few MB each).
 serves each such block with a fresh ``mmap`` and returns it on ``free``, so every frame pays the
 kernel to map and zero its pages again; on the project's 2-core machine those page faults made
 the per-frame array arithmetic two to three times slower (the sink's chroma conversion: 17 ms
-against 5 ms per 480p frame) and cost about a tenth of the whole run. Raising glibc's thresholds keeps up to a
-few hundred MB of freed blocks for reuse, which a video tool can afford.
+against 5 ms per 480p frame) and cost about a tenth of the whole run. Raising glibc's
+thresholds keeps up to a few hundred MB of freed blocks for reuse, which a video tool can afford.
 """
 
 from __future__ import annotations
