@@ -264,12 +264,10 @@ def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: Matrix = "bt709
         return fit_chroma_to_gamut(y.reshape(1, -1), cbcr.reshape(1, -1, 2), matrix).reshape(
             cbcr.shape
         )
-    # One pass each in OpenCV on single planes: this runs on every full-resolution frame the
-    # sink writes (cv2.transform on the two-channel image took three times as long).
+    # Single planes: cv2.transform on the two-channel image took three times as long, and this
+    # runs on every full-resolution frame the sink writes.
     cb, cr = cv2.split(cbcr)
-    offsets = [
-        cv2.addWeighted(cb, float(b), cr, float(r), 0.0) for b, r in _chroma_offset_matrix(matrix)
-    ]
+    offsets = _chroma_to_rgb_offsets(cb, cr, matrix)
     highest = cv2.max(cv2.max(offsets[0], offsets[1]), offsets[2])
     lowest = cv2.min(cv2.min(offsets[0], offsets[1]), offsets[2])
     room_up = cv2.divide(1.0 - y, cv2.max(highest, 1e-12))
