@@ -22,7 +22,7 @@ from videocolor.color import Matrix
 from videocolor.fill import guided_upsample
 from videocolor.matching import shared_matcher
 from videocolor.network import DEFAULT_LINES, PRESENT_CONFIDENCE, ColorNetwork
-from videocolor.prior import ColourPrior
+from videocolor.prior import ColourPrior, NetworkPrior, Prior
 from videocolor.propagate import (
     Candidate,
     Finish,
@@ -36,9 +36,11 @@ from videocolor.spill import spill_array
 @dataclass(frozen=True)
 class EngineSettings:
     """``network``: the colourisation network, which colours shots that have no reference
-    (:func:`automatic_keyframe`) and, with ``finish_with_network``, also finishes every
-    propagated frame from its fused chroma and confidence instead of keeping the classical fill
-    (off by default: on DAVIS ref0 it gains 0.06 dB for about half the speed; see the model card).
+    (:func:`automatic_keyframe`), gives the fill its fallback colour where no reference colour
+    reaches (:class:`videocolor.prior.NetworkPrior`) and, with ``finish_with_network``, also
+    finishes every propagated frame from its fused chroma and confidence instead of keeping the
+    classical fill (off by default: on DAVIS ref0 it gains 0.06 dB for about half the speed;
+    see the model card).
     ``network_lines``: the resolution the network colours a keyframe at; ``finish_lines``: the
     resolution it finishes propagated frames at (its corrections there are coarse: on DAVIS ref0
     160 lines measured within 0.01 dB of 256 at 2.5 times the speed).
@@ -57,7 +59,7 @@ class EngineSettings:
 def network_finish(network: ColorNetwork, lines: int) -> Finish:
     """The finishing step that hands each frame's fused chroma and confidence to the network."""
 
-    def finish(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
+    def finish(luma: np.ndarray, fused: Candidate | None, prior: Prior) -> np.ndarray:
         if fused is None:
             return network(luma, lines=lines)
         confidence = np.maximum(fused.confidence, PRESENT_CONFIDENCE)  # every pixel has a colour
@@ -141,7 +143,11 @@ def colorize_clip(
         ref_luma, ab = reference_chroma(rgb, size)
         keyframes[index] = ab
         ref_lumas.append(small[index] if 0 <= index < len(small) else ref_luma)
-    prior = ColourPrior(ref_lumas, list(keyframes.values()))
+    prior: Prior
+    if settings.network is not None:  # it knows what new things look like; the table does not
+        prior = NetworkPrior(settings.network)
+    else:
+        prior = ColourPrior(ref_lumas, list(keyframes.values()))
     finish = classical_finish
     if settings.network is not None and settings.finish_with_network:
         finish = network_finish(settings.network, settings.finish_lines)

@@ -1,21 +1,44 @@
-"""A colour prior from references: the mean chroma a reference gives each luma level.
+"""Colour priors: the chroma the fill falls back on where propagation has nothing to go on.
 
-Where propagation has no trusted pixel nearby (a new object, a large disocclusion) the fill
-falls back on this prior, so the colour is one the reference plausibly has at that brightness
-(skin tones in the mid-tones, sky in the highlights) instead of grey. The same table, built from
-an exemplar image, is the low-confidence colour source for a shot that has no painted frame.
+Where no trusted pixel is nearby (a new object, a large disocclusion) the fill leans on a prior,
+so the colour is a plausible one instead of grey. Two kinds:
+
+- :class:`ColourPrior`: the mean chroma the references give each luma level (skin tones in the
+  mid-tones, sky in the highlights). Built from an exemplar image, the same table is also the
+  low-confidence colour source for a shot that has no painted frame.
+- :class:`NetworkPrior`: the colourisation network's automatic colour of the frame, which knows
+  what things look like rather than what the reference has at that brightness: a sky that enters
+  the picture is coloured like a sky, not like the reference's bright grass.
+
+Both are callables ``luma (H, W) → ab (H, W, 2)`` with the ``weight`` the fill gives them against
+the colour it spreads from trusted neighbours (:func:`videocolor.propagate.refine`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 import numpy as np
 
+if TYPE_CHECKING:
+    from videocolor.network import ColorNetwork
+
+
+class Prior(Protocol):
+    """Chroma for a frame's luma, and how much the fill trusts it."""
+
+    weight: float
+
+    def __call__(self, luma: np.ndarray) -> np.ndarray: ...
+
 
 class ColourPrior:
     """Mean ``ab`` per luma bin, pooled over one or more reference images."""
+
+    #: The fill's weight for this prior (DAVIS-2016 val ref0: a weak fallback measured best).
+    weight = 0.02
 
     def __init__(self, lumas: Sequence[np.ndarray], abs_: Sequence[np.ndarray], bins: int = 32):
         self.bins = bins
@@ -49,3 +72,49 @@ class ColourPrior:
             return self.table[self._bin(luma)]
         code = cv2.convertScaleAbs(luma, alpha=255.0)
         return cv2.LUT(cv2.merge([code, code]), self._lut)
+
+
+class NetworkPrior:
+    """The colourisation network's automatic colour (no hints) of a recent frame.
+
+    The engine asks for the prior once per frame of a chain, in order. The network runs at
+    ``lines`` lines on every ``every``-th call, or sooner when the picture changed (the chains
+    turn around at the ends of the shot), and in between the last answer is reused: the prior only
+    decides pixels with no trusted colour near them, at a coarse scale, where a few frames of
+    motion matter little. Measured on DAVIS-2016 val ref0 (all 20 clips, against the reference's
+    luma table): +0.03 dB (motocross-jump +0.9, where the sky that enters the picture stopped
+    taking the reference's bright green); every frame at 160 lines: +0.04 dB for 25 % of the
+    speed; at 64 lines every 6 frames: no measurable cost. Fill weight 0.3 (0.02: -0.01 dB).
+    """
+
+    weight = 0.3
+    #: Mean absolute luma change (at the network's size) beyond which the last answer is stale.
+    CHANGE = 0.05
+
+    def __init__(self, network: ColorNetwork, lines: int = 64, every: int = 6) -> None:
+        self.network, self.lines, self.every = network, lines, every
+        self._age = 0  # calls answered since the network last ran
+        self._seen: np.ndarray | None = None  # the luma the last answer is for, at 32 lines
+        self._ab: np.ndarray | None = None
+
+    def __call__(self, luma: np.ndarray) -> np.ndarray:
+        """Automatic ``ab`` (H, W, 2) for luma (H, W) in [0, 1], possibly of a recent frame."""
+        luma = np.asarray(luma, np.float32)
+        thumb = _thumbnail(luma)
+        stale = (
+            self._ab is None
+            or self._ab.shape[:2] != luma.shape
+            or self._age >= self.every
+            or float(cv2.norm(thumb, self._seen, cv2.NORM_L1)) / thumb.size > self.CHANGE
+        )
+        if stale:
+            self._ab, self._seen, self._age = self.network(luma, lines=self.lines), thumb, 0
+        self._age += 1
+        return self._ab
+
+
+def _thumbnail(luma: np.ndarray) -> np.ndarray:
+    """A 32-line copy of luma, enough to tell whether two frames show the same picture."""
+    height, width = luma.shape
+    size = (max(1, round(width * 32 / height)), 32)
+    return cv2.resize(luma, size, interpolation=cv2.INTER_AREA)

@@ -29,7 +29,7 @@ from videocolor.flow import (
     to_flow_input,
     warp,
 )
-from videocolor.prior import ColourPrior
+from videocolor.prior import Prior
 from videocolor.spill import spill_array
 
 
@@ -59,7 +59,6 @@ class PropagationSettings:
     fill_cell: int = 16  # bilateral-grid fill: cell size (repair-resolution pixels)...
     fill_levels: int = 8  # ...and number of luma levels
     repair_scale: float = 0.5  # resolution of the repair of untrusted pixels (min 120 lines)
-    prior_weight: float = 0.02  # weight of the luma-conditioned colour prior in the fill
     # Colour matched to the keyframes (videocolor.matching) is computed every ``match_every``
     # frames of a chain (0: never) and carried along the flow in between; every frame gives
     # ``match_share`` of each pixel's doubt (1 - confidence) to it. Blending it in whole on
@@ -112,7 +111,7 @@ class ChainStep:
         previous: Candidate,
         prev_luma: np.ndarray,
         luma: np.ndarray,
-        prior: ColourPrior,
+        prior: Prior,
         anchor: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Candidate:
         """The candidate for ``luma`` from the previous frame's, optionally re-anchored on the
@@ -151,7 +150,7 @@ def refine(
     ab: np.ndarray,
     trust: np.ndarray,
     luma: np.ndarray,
-    prior: ColourPrior,
+    prior: Prior,
     settings: PropagationSettings,
 ) -> Candidate:
     """Keep trusted chroma; elsewhere snap it to this frame's luma edges or fill it.
@@ -162,8 +161,8 @@ def refine(
     benchmark over a purely spatial push-pull) runs at ``repair_scale`` of the working
     resolution: it only decides the colour of untrusted pixels, which have no fine detail worth
     paying full resolution for.
-    ``prior`` gives the chroma used where nothing nearby is trusted at all (the reference's colour
-    given luma), so a new object gets a plausible colour rather than grey.
+    ``prior`` gives the chroma used, with its ``weight``, where nothing nearby is trusted at all
+    (:mod:`videocolor.prior`), so a new object gets a plausible colour rather than grey.
     """
     size = (luma.shape[1], luma.shape[0])
     lines = min(size[1], max(120, round(size[1] * settings.repair_scale)))
@@ -176,7 +175,7 @@ def refine(
     s_prior = prior(s_luma)
     radius = max(1, round(settings.refine_radius * lines / size[1]))
     fitted, evidence = weighted_guided_filter(s_luma, s_ab, s_trust, radius, settings.refine_eps)
-    weak = settings.prior_weight
+    weak = prior.weight
     grid = BilateralGrid(s_luma.shape, 2, settings.fill_cell, settings.fill_levels)
     spread, spread_weight = grid.splat(s_luma, s_ab, s_trust).filled().slice(s_luma)
     holes = (spread + weak * s_prior) / per_channel(spread_weight + weak, 2)
@@ -211,14 +210,14 @@ def fuse(candidates: Sequence[Candidate], decay: float) -> Candidate:
     return Candidate(ab, confidence, min(c.distance for c in candidates))
 
 
-def classical_finish(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
+def classical_finish(luma: np.ndarray, fused: Candidate | None, prior: Prior) -> np.ndarray:
     """The fused chains' chroma as it is; the prior where no chain reaches."""
     return fused.ab if fused is not None else prior(luma)
 
 
 #: Turns a frame's fused candidate (None: no chain reached it) into its final chroma. The
 #: network engine (:mod:`videocolor.engine`) swaps in the colourisation network here.
-Finish = Callable[[np.ndarray, Candidate | None, ColourPrior], np.ndarray]
+Finish = Callable[[np.ndarray, Candidate | None, Prior], np.ndarray]
 
 #: The colour of a frame (by its index in the shot) matched straight to the shot's keyframes
 #: (:class:`videocolor.matching.ReferenceMatcher`).
@@ -228,7 +227,7 @@ Matched = Callable[[int], np.ndarray]
 def propagate_shot(
     lumas: Sequence[np.ndarray],
     keyframes: dict[int, np.ndarray],
-    prior: ColourPrior,
+    prior: Prior,
     settings: PropagationSettings = PropagationSettings(),
     finish: Finish = classical_finish,
     matched: Matched | None = None,
