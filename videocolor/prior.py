@@ -82,13 +82,15 @@ class NetworkPrior:
     turn around at the ends of the shot), and in between the last answer is reused: the prior only
     decides pixels with no trusted colour near them, at a coarse scale, where a few frames of
     motion matter little. Measured on DAVIS-2016 val ref0 (all 20 clips, against the reference's
-    luma table): +0.03 dB (motocross-jump +0.9, where the sky that enters the picture stopped
-    taking the reference's bright green); every frame at 160 lines: +0.04 dB for 25 % of the
-    speed; at 64 lines every 6 frames: no measurable cost. Fill weight 0.3 (0.02: -0.01 dB).
+    luma table): +0.03 dB (motocross-jump +1.1, where the sky that enters the picture stopped
+    taking the reference's bright green), for about 5 % of the speed end to end (the default
+    engine side by side on the speed bench's 480p clip: 14.8 against 15.6 frames/s; on that fast
+    footage the change test makes the network run every 3.3 frames). The network on every frame
+    at 96 lines gained no more; fill weight 0.3 (0.02: -0.01 dB).
     """
 
     weight = 0.3
-    #: Mean absolute luma change (at the network's size) beyond which the last answer is stale.
+    #: Mean absolute luma change (in 32-line thumbnails) beyond which the last answer is stale.
     CHANGE = 0.05
 
     def __init__(self, network: ColorNetwork, lines: int = 64, every: int = 6) -> None:
