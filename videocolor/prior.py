@@ -77,16 +77,17 @@ class ColourPrior:
 class NetworkPrior:
     """The colourisation network's automatic colour (no hints) of a recent frame.
 
-    The engine asks for the prior once per frame of a chain, in order. The network runs at
-    ``lines`` lines on every ``every``-th call, or sooner when the picture changed (the chains
-    turn around at the ends of the shot), and in between the last answer is reused: the prior only
-    decides pixels with no trusted colour near them, at a coarse scale, where a few frames of
-    motion matter little. Measured on DAVIS-2016 val ref0 (all 20 clips, against the reference's
-    luma table): +0.03 dB (motocross-jump +1.1, where the sky that enters the picture stopped
-    taking the reference's bright green), for about 5 % of the speed end to end (the default
-    engine side by side on the speed bench's 480p clip: 14.8 against 15.6 frames/s; on that fast
-    footage the change test makes the network run every 3.3 frames). The network on every frame
-    at 96 lines gained no more; fill weight 0.3 (0.02: -0.01 dB).
+    The engine asks for the prior once per frame of a chain, in order (the walks through a shot
+    are consecutive frames, so successive calls see neighbouring frames). The network runs at
+    ``lines`` lines on every ``every``-th call, or sooner when the picture moved on (fast
+    motion), and in between the last answer is reused: the prior only decides pixels with no
+    trusted colour near them, at a coarse scale, where a few frames of motion matter little.
+    Measured on DAVIS-2016 val ref0 (all 20 clips, against the reference's luma table): +0.03 dB
+    (motocross-jump +1.1, where the sky that enters the picture stopped taking the reference's
+    bright green), for about 5 % of the speed end to end (the default engine side by side on the
+    speed bench's 480p clip: 14.8 against 15.6 frames/s; on that fast footage the change test
+    makes the network run every 3.3 frames). The network on every frame at 96 lines gained no
+    more; fill weight 0.3 (0.02: -0.01 dB).
     """
 
     weight = 0.3
