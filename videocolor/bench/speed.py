@@ -130,7 +130,9 @@ def _timed_decode(clip: Path) -> tuple[StreamInfo, list[np.ndarray], float]:
 
 def _timed_flow(smalls: Sequence[np.ndarray]) -> float:
     settings = PropagationSettings()
-    estimator = FlowEstimator(settings.flow_preset, settings.flow_patch_stride)
+    estimator = FlowEstimator(
+        settings.flow_preset, settings.flow_patch_stride, settings.flow_refinement
+    )
     inputs = [to_flow_input(small) for small in smalls]
     start = time.perf_counter()
     for a, b in itertools.pairwise(inputs):
