@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 from skimage import data as photos
@@ -50,13 +49,3 @@ def test_network_prior_reuses_its_answer_for_a_few_similar_frames(network: Color
     assert answers[1] is answers[0] and answers[2] is answers[0]
     assert answers[3] is not answers[0]  # every third frame runs the network again
     assert answers[4] is answers[3]
-
-
-def test_network_prior_runs_again_when_the_picture_changes(network: ColorNetwork) -> None:
-    first = _luma(photos.coffee())
-    second = cv2.resize(_luma(photos.astronaut()), (first.shape[1], first.shape[0]))
-    prior = NetworkPrior(network, every=100)
-    before = prior(first)
-    after = prior(second)
-    assert after is not before
-    assert np.abs(after - before).mean() > 1.0

@@ -79,45 +79,28 @@ class NetworkPrior:
 
     The engine asks for the prior once per frame of a chain, in order (the walks through a shot
     are consecutive frames, so successive calls see neighbouring frames). The network runs at
-    ``lines`` lines on every ``every``-th call, or sooner when the picture moved on (fast
-    motion), and in between the last answer is reused: the prior only decides pixels with no
-    trusted colour near them, at a coarse scale, where a few frames of motion matter little.
-    Measured on DAVIS-2016 val ref0 (all 20 clips, against the reference's luma table): +0.03 dB
-    (motocross-jump +1.1, where the sky that enters the picture stopped taking the reference's
-    bright green), for about 5 % of the speed end to end (the default engine side by side on the
-    speed bench's 480p clip: 14.8 against 15.6 frames/s; on that fast footage the change test
-    makes the network run every 3.3 frames). The network on every frame at 96 lines gained no
-    more; fill weight 0.3 (0.02: -0.01 dB).
+    ``lines`` lines on every ``every``-th call and in between the last answer is reused: the
+    prior only decides pixels with no trusted colour near them, at a coarse scale, where a few
+    frames of motion matter little. Measured on DAVIS-2016 val ref0 (all 20 clips, against the
+    reference's luma table): +0.03 dB (motocross-jump +1.1, where the sky that enters the picture
+    stopped taking the reference's bright green). Also running it when the picture moved (fast
+    motion: every 3.3 frames on the speed bench's clip) gained 0.005 dB with a little more
+    flicker (CDC 0.00480 against 0.00476) for 2 % of the speed end to end (16.3 against 16.6
+    frames/s, side by side); the network on every frame at 96 lines gained no more; fill weight
+    0.3 (0.02: -0.01 dB).
     """
 
     weight = 0.3
-    #: Mean absolute luma change (in 32-line thumbnails) beyond which the last answer is stale.
-    CHANGE = 0.05
 
     def __init__(self, network: ColorNetwork, lines: int = 64, every: int = 6) -> None:
         self.network, self.lines, self.every = network, lines, every
         self._age = 0  # calls answered since the network last ran
-        self._seen: np.ndarray | None = None  # the luma the last answer is for, at 32 lines
         self._ab: np.ndarray | None = None
 
     def __call__(self, luma: np.ndarray) -> np.ndarray:
         """Automatic ``ab`` (H, W, 2) for luma (H, W) in [0, 1], possibly of a recent frame."""
         luma = np.asarray(luma, np.float32)
-        thumb = _thumbnail(luma)
-        stale = (
-            self._ab is None
-            or self._ab.shape[:2] != luma.shape
-            or self._age >= self.every
-            or float(cv2.norm(thumb, self._seen, cv2.NORM_L1)) / thumb.size > self.CHANGE
-        )
-        if stale:
-            self._ab, self._seen, self._age = self.network(luma, lines=self.lines), thumb, 0
+        if self._ab is None or self._ab.shape[:2] != luma.shape or self._age >= self.every:
+            self._ab, self._age = self.network(luma, lines=self.lines), 0
         self._age += 1
         return self._ab
-
-
-def _thumbnail(luma: np.ndarray) -> np.ndarray:
-    """A 32-line copy of luma, enough to tell whether two frames show the same picture."""
-    height, width = luma.shape
-    size = (max(1, round(width * 32 / height)), 32)
-    return cv2.resize(luma, size, interpolation=cv2.INTER_AREA)
