@@ -20,6 +20,7 @@ from videocolor.engine import EngineSettings, colorize_clip
 from videocolor.io import open_source, read_all_luma
 from videocolor.network import ColorNetwork
 from videocolor.pipeline import run
+from videocolor.propagate import ChainStep, PropagationSettings
 from videocolor.shot import Shot
 from videocolor.spill import spill_array
 
@@ -53,6 +54,18 @@ def test_two_keyframes_fuse_both_directions() -> None:
     chroma = list(colorize_clip(lumas, {0: frames[0], 9: frames[9]}, "bt601"))
     truth = color.rgb_to_ycbcr(frames[5], "bt601")[..., 1:]
     assert np.abs(chroma[5][8:-8, 8:-8] - truth[8:-8, 8:-8]).mean() < 0.006
+
+
+def test_chain_step_keeps_recent_flow_inputs_without_changing_the_flow() -> None:
+    """Each frame's flow input is prepared once and reused by the next step; only a few are kept."""
+    frames = _panning_frames(8, (3, 2))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    step = ChainStep(lumas, PropagationSettings())
+    walked = [step.follow(t, t - 1) for t in range(1, 8)]
+    fresh = ChainStep(lumas, PropagationSettings()).follow(7, 6)
+    np.testing.assert_array_equal(walked[-1][0], fresh[0])
+    np.testing.assert_array_equal(walked[-1][1], fresh[1])
+    assert len(step._inputs) <= ChainStep.CACHED_INPUTS
 
 
 def test_cut_does_not_leak_colour(tmp_path: Path) -> None:
