@@ -92,16 +92,18 @@ def consistency(forward: np.ndarray, backward: np.ndarray, sigma: float = 1.0) -
     2010), and flow discontinuities (motion boundaries) are distrusted, because the chroma there
     belongs to whichever side the warp happens to sample. Returns values in [0, 1].
     """
-    back_at_target = warp(backward, forward)
-    round_trip = forward + back_at_target
-    error = _squared_norm(round_trip)
-    tolerance = 0.01 * (_squared_norm(forward) + _squared_norm(back_at_target)) + sigma**2
-    trust = np.exp(-error / tolerance)
-    gx = cv2.Sobel(forward, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(forward, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    boundary = _squared_norm(gx) + _squared_norm(gy)
-    trust *= np.exp(-boundary / (0.01 * _squared_norm(forward) + 0.5))
-    return (trust * inside_mask(forward)).astype(np.float32)
+    coords = sampling_map(forward)
+    back_at_target = cv2.remap(backward, coords, None, cv2.INTER_LINEAR)
+    error = _squared_norm(forward + back_at_target)
+    forward_norm = _squared_norm(forward)
+    tolerance = 0.01 * (forward_norm + _squared_norm(back_at_target)) + sigma**2
+    gx = cv2.Sobel(forward, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(forward, cv2.CV_32F, 0, 1, ksize=3)
+    boundary = (_squared_norm(gx) + _squared_norm(gy)) * (1.0 / 64.0)  # Sobel's 3x3 sums 8x
+    trust = cv2.exp(-(error / tolerance + boundary / (0.01 * forward_norm + 0.5)))
+    height, width = forward.shape[:2]
+    trust[cv2.inRange(coords, (0.0, 0.0), (width - 1.0, height - 1.0)) == 0] = 0.0
+    return trust
 
 
 def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
