@@ -26,7 +26,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check videocolor training export plugins tests
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
