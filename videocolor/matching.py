@@ -6,7 +6,9 @@ colour from the neighbourhood. Matching every frame *directly* to the keyframes 
 classifier's feature space finds, for each place of the frame, the places of the keyframes that
 look like the same kind of thing, and takes their colour: a soft attention over all keyframe
 positions (each position weighted by ``exp(similarity / temperature)``), as exemplar-based
-colourisers do with learned features, here with ImageNet features and no training.
+colourisers do with learned features. Here the features are ImageNet's (a frozen classifier
+trunk) with a small head trained on real motion to find *the same thing* again
+(:mod:`training.matching`: one frame of a clip coloured from another by this very attention).
 
 The engine blends the matched colour into a chain where the chain is unsure (weight
 1 - confidence, :func:`videocolor.propagate.with_matched_colour`); the gain on DAVIS-2016 is in
@@ -34,6 +36,9 @@ OUTPUT_NAME = "features"
 #: every halving for the exported fixed padding to be the right one).
 MULTIPLE = 16
 STRIDE = 8
+DEFAULT_LINES = 288
+#: Used when the model does not state the temperature it was trained with.
+DEFAULT_TEMPERATURE = 0.05
 #: Queries per block of the attention: the block's similarity rows stay in cache.
 _QUERY_BLOCK = 256
 PACKAGED_MODEL = Path(__file__).resolve().parent / "models" / "matching_features.onnx"
@@ -50,9 +55,11 @@ class KeyframeMemory:
 class ReferenceMatcher:
     """Matches frames to keyframes in feature space (onnxruntime session + softmax attention).
 
-    Defaults measured on DAVIS-2016 val ref0 (pooled PSNR, matching every sixth frame): features
-    at 288 lines (320: +0.02 dB for 25 % more time, 240: -0.15 dB); temperature 0.05 (0.07:
-    -0.09 dB; at 480 lines 0.02 and 0.01 were worse than 0.05 too). Matching against the
+    The temperature is the one the model's head was trained with (its metadata), else
+    :data:`DEFAULT_TEMPERATURE`. Defaults measured on DAVIS-2016 val ref0 with the untrained
+    trunk (pooled PSNR, matching every sixth frame): features at 288 lines (320: +0.02 dB for
+    25 % more time, 240: -0.15 dB); temperature 0.05 (0.07: -0.09 dB; at 480 lines 0.02 and
+    0.01 were worse than 0.05 too). Matching against the
     chain's own recent matched frames as well (a short-term memory: their features and colours
     weighted by confidence, every second position) gained on the clips where keyframe matching
     loses (soapbox +0.20, kite-surf +0.13) and lost on the rest: -0.02 dB with the last two
@@ -62,8 +69,8 @@ class ReferenceMatcher:
     def __init__(
         self,
         model_path: Path | str | None = None,
-        lines: int = 288,
-        temperature: float = 0.05,
+        lines: int = DEFAULT_LINES,
+        temperature: float | None = None,
         device: str = "auto",
         threads: int = 0,
     ) -> None:
@@ -74,6 +81,9 @@ class ReferenceMatcher:
                 "`python -m export.features` or reinstall videocolor"
             )
         self.session = open_session(self.model_path, device, threads)
+        if temperature is None:  # the one the model's head was trained with, when it says
+            meta = self.session.get_modelmeta().custom_metadata_map
+            temperature = float(meta.get("videocolor.temperature", DEFAULT_TEMPERATURE))
         self.lines, self.temperature = lines, temperature
 
     def features(self, luma: np.ndarray) -> np.ndarray:
