@@ -12,11 +12,10 @@ thing, which is what the engine needs of them.
 
 The trunk is frozen, so its features are computed once per frame (by onnxruntime, at the
 matcher's 288 lines) and kept in memory as float16; a step then costs only the head and the
-attention. Every
-:data:`VAL_EVERY`-th clip is held aside, and validation reports the mean |Δab| of the matched
-colour on fixed pairs from it, next to the untrained trunk's. The run folder gets ``head.pt``
-(the best validation), ``log.jsonl`` and ``loss.png``; ``python -m export.features --head
-RUN/head.pt`` builds the runtime model from it.
+attention. Every :data:`VAL_EVERY`-th clip is held aside, and validation reports the mean |Δab|
+of the matched colour on fixed pairs from it, next to the untrained trunk's. The run folder
+gets ``head.pt`` (the best validation), ``log.jsonl`` and ``loss.png``; ``python -m
+export.features --head RUN/head.pt`` builds the runtime model from it.
 """
 
 from __future__ import annotations
@@ -35,7 +34,8 @@ import torch
 import torch.nn.functional as F
 
 from training.data import luma_and_ab
-from training.models.matching import INITIAL_TEMPERATURE, MatchingFeatures, MatchingHead
+from training.models.matching import MatchingFeatures, MatchingHead
+from training.train import default_data_root, save_checkpoint
 from videocolor import matching
 
 MAX_GAP = 60
@@ -114,11 +114,11 @@ def matched_colour(
     head: MatchingHead | None, shot: ShotFeatures, source: int, target: int
 ) -> torch.Tensor:
     """The target's ab (h * w, 2) as the attention over the source's positions gives it
-    (``head`` None: the untrained trunk's features at the initial temperature)."""
+    (``head`` None: the untrained trunk's features at the untrained matcher's temperature)."""
     pair = shot.features[[source, target]].float()
     features = pair if head is None else head(pair)
     keys, queries = features.flatten(2)
-    temperature = head.log_temperature.exp() if head is not None else INITIAL_TEMPERATURE
+    temperature = head.log_temperature.exp() if head is not None else matching.DEFAULT_TEMPERATURE
     weights = torch.softmax(queries.T @ keys / temperature, dim=1)
     return weights @ shot.ab[source].float()
 
@@ -219,15 +219,13 @@ def train(clips: list[Path], out: Path, steps: int, seed: int, hidden: int) -> d
             print(json.dumps(entry), flush=True)
             if val < best:
                 best = val
-                torch.save(
-                    {
-                        "head": head.state_dict(),
-                        "hidden": hidden,
-                        "step": step,
-                        "val_abs_ab": val,
-                        "untrained_abs_ab": untrained,
-                    },
+                save_checkpoint(  # written to a temporary name, then renamed
                     out / "head.pt",
+                    head=head.state_dict(),
+                    hidden=hidden,
+                    step=step,
+                    val_abs_ab=val,
+                    untrained_abs_ab=untrained,
                 )
     (out / "log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
     plot(log, out / "loss.png")
@@ -239,8 +237,6 @@ def train(clips: list[Path], out: Path, steps: int, seed: int, hidden: int) -> d
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.train import default_data_root
-
     parser = argparse.ArgumentParser(
         prog="python -m training.matching", description=__doc__.split("\n")[0]
     )

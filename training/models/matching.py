@@ -16,12 +16,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.models.efficientnet_lite import INPUT_MEAN, INPUT_STD, efficientnet_lite0
+from videocolor.matching import DEFAULT_TEMPERATURE
 
 #: Channels of the trunk's stride-8 and stride-16 maps.
 GROUPS = (40, 112)
 CHANNELS = sum(GROUPS)
-#: Softmax temperature of the attention before training (the untrained matcher's setting).
-INITIAL_TEMPERATURE = 0.05
 
 
 def normalise_groups(features: torch.Tensor) -> torch.Tensor:
@@ -63,7 +62,8 @@ class MatchingHead(nn.Module):
         self.b = nn.Conv2d(hidden, CHANNELS, 1)
         nn.init.zeros_(self.b.weight)
         nn.init.zeros_(self.b.bias)
-        self.log_temperature = nn.Parameter(torch.tensor(INITIAL_TEMPERATURE).log())
+        # starts at the untrained matcher's temperature
+        self.log_temperature = nn.Parameter(torch.tensor(DEFAULT_TEMPERATURE).log())
 
     @property
     def temperature(self) -> float:
