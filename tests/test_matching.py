@@ -11,7 +11,7 @@ from skimage import data as photos
 from videocolor import color
 from videocolor.engine import EngineSettings, colorize_clip
 from videocolor.errors import ModelError
-from videocolor.matching import PACKAGED_MODEL, ReferenceMatcher
+from videocolor.matching import PACKAGED_MODEL, KeyframeMemory, ReferenceMatcher, attend
 from videocolor.propagate import Candidate, PropagationSettings, with_matched_colour
 
 
@@ -59,6 +59,21 @@ def test_memory_holds_every_keyframe(matcher: ReferenceMatcher) -> None:
         other = coffee if luma is cat[0] else cat
         other_mean = np.broadcast_to(other[1].mean(axis=(0, 1)), ab.shape)
         assert _error(matcher(luma, memory), ab) < 0.5 * _error(other_mean, ab)
+
+
+def test_many_poor_matches_do_not_outvote_the_best_ones() -> None:
+    """One keyframe position matches the query well (red); a thousand match it a little less
+    (green). A softmax over all of them is pulled towards green by their number alone; only
+    positions within the margin of the best match vote, so the colour stays red."""
+    query = np.array([[1.0, 0.0]], np.float32)
+    poor = np.array([np.cos(0.3), np.sin(0.3)], np.float32)  # similarity 0.955: 0.045 below
+    keys = np.vstack([query, np.tile(poor, (1000, 1))]).astype(np.float32)
+    values = np.vstack([[40.0, 30.0, 1.0], np.tile([-40.0, 30.0, 1.0], (1000, 1))])
+    memory = KeyframeMemory(keys, values.astype(np.float32))
+    dense = attend(query, memory, temperature=0.0463, margin=np.inf)
+    close_only = attend(query, memory, temperature=0.0463, margin=0.04)
+    assert dense[0, 0] < 0  # the crowd wins without the margin
+    assert np.allclose(close_only[0], [40.0, 30.0])
 
 
 def test_confident_pixels_keep_their_chained_colour() -> None:

@@ -4,11 +4,12 @@
 
 Self-supervised on the real-motion clips (``video/train`` under the data folder; never the
 benchmark): for two frames of one shot, up to :data:`MAX_GAP` frames apart in either direction,
-the later one's colour is predicted the way the runtime matcher predicts it (the softmax
-attention of each of its positions over all of the other frame's, :mod:`videocolor.matching`),
-and the loss is the Huber error of that colour against the true ab at the feature stride. To
-predict colour well the features must find *the same thing* again, not just the same kind of
-thing, which is what the engine needs of them.
+the later one's colour is predicted by the softmax attention of each of its positions over all
+of the other frame's, and the loss is the Huber error of that colour against the true ab at the
+feature stride. (The runtime matcher, :mod:`videocolor.matching`, lets only the positions close
+to each best match vote; training keeps every position so that a true match that starts outside
+that margin still gets a gradient.) To predict colour well the features must find *the same
+thing* again, not just the same kind of thing, which is what the engine needs of them.
 
 The trunk is frozen, so its features are computed once per frame (by onnxruntime, at the
 matcher's 288 lines) and kept in memory as float16; a step then costs only the head and the
