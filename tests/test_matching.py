@@ -68,8 +68,8 @@ def test_many_poor_matches_do_not_outvote_the_best_ones() -> None:
     query = np.array([[1.0, 0.0]], np.float32)
     poor = np.array([np.cos(0.3), np.sin(0.3)], np.float32)  # similarity 0.955: 0.045 below
     keys = np.vstack([query, np.tile(poor, (1000, 1))]).astype(np.float32)
-    values = np.vstack([[40.0, 30.0, 1.0], np.tile([-40.0, 30.0, 1.0], (1000, 1))])
-    memory = KeyframeMemory(keys, values.astype(np.float32))
+    colours = np.vstack([[40.0, 30.0], np.tile([-40.0, 30.0], (1000, 1))])
+    memory = KeyframeMemory.of(keys, colours)
     dense = attend(query, memory, temperature=0.0463, margin=np.inf)
     close_only = attend(query, memory, temperature=0.0463, margin=0.04)
     assert dense[0, 0] < 0  # the crowd wins without the margin

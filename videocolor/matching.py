@@ -62,6 +62,12 @@ class KeyframeMemory:
     keys: np.ndarray  # (M, C) float32, unit-length feature groups
     values: np.ndarray  # (M, 3) float32: ab at the feature stride, then 1 (the weight's sum)
 
+    @classmethod
+    def of(cls, keys: np.ndarray, ab: np.ndarray) -> KeyframeMemory:
+        """The memory of positions with features ``keys`` (M, C) and colours ``ab`` (M, 2)."""
+        ones = np.ones((len(ab), 1), np.float32)
+        return cls(np.asarray(keys, np.float32), np.hstack([np.asarray(ab, np.float32), ones]))
+
 
 class ReferenceMatcher:
     """Matches frames to keyframes in feature space (onnxruntime session + softmax attention).
@@ -107,14 +113,13 @@ class ReferenceMatcher:
 
     def memory(self, lumas: Sequence[np.ndarray], abs_: Sequence[np.ndarray]) -> KeyframeMemory:
         """The keyframes (luma in [0, 1], CIELAB ab, same size) as one memory to match against."""
-        keys, values = [], []
+        keys, colours = [], []
         for luma, ab in zip(lumas, abs_, strict=True):
             features = self.features(luma)
             height, width = features.shape[:2]
             keys.append(features.reshape(-1, features.shape[2]))
-            ab_small = _shrink(ab, (width, height)).reshape(-1, 2)
-            values.append(np.hstack([ab_small, np.ones((len(ab_small), 1), np.float32)]))
-        return KeyframeMemory(np.concatenate(keys), np.concatenate(values))
+            colours.append(_shrink(ab, (width, height)).reshape(-1, 2))
+        return KeyframeMemory.of(np.concatenate(keys), np.concatenate(colours))
 
     def __call__(self, luma: np.ndarray, memory: KeyframeMemory) -> np.ndarray:
         """ab (H, W, 2) for luma (H, W): the attention-weighted keyframe colour of each place,
@@ -123,7 +128,7 @@ class ReferenceMatcher:
         height, width = features.shape[:2]
         queries = features.reshape(-1, features.shape[2])
         matched = attend(queries, memory, self.temperature, self.margin)
-        low = matched.reshape(height, width, 2).astype(np.float32)
+        low = matched.reshape(height, width, 2)  # float32 already: no copy
         return guided_upsample(low, _shrink(luma, (width, height)), luma)
 
 
