@@ -4,6 +4,7 @@ engine on the same cases and on shots without references."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -54,6 +55,41 @@ def test_two_keyframes_fuse_both_directions() -> None:
     chroma = list(colorize_clip(lumas, {0: frames[0], 9: frames[9]}, "bt601"))
     truth = color.rgb_to_ycbcr(frames[5], "bt601")[..., 1:]
     assert np.abs(chroma[5][8:-8, 8:-8] - truth[8:-8, 8:-8]).mean() < 0.006
+
+
+def test_engine_reads_frames_lazily_and_never_writes_them() -> None:
+    """The shot's frames are read as the engine walks it (a few kept at the working size, not a
+    copy of the whole shot made first) and are never written: read-only frames colour exactly as
+    writable ones."""
+
+    class CountingFrames(Sequence):
+        reads = 0
+
+        def __init__(self, frames: list[np.ndarray]) -> None:
+            self.frames = frames
+
+        def __len__(self) -> int:
+            return len(self.frames)
+
+        def __getitem__(self, index):  # iterating reads through here too
+            CountingFrames.reads += 1
+            return self.frames[index]
+
+    frames = _panning_frames(30, (2, 1))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    settings = EngineSettings(work_lines=64)  # the working size differs from the frames'
+    writable = [luma.copy() for luma in lumas]
+    expected = list(colorize_clip(writable, {0: frames[0]}, "bt601", settings))
+    for luma in lumas:
+        luma.flags.writeable = False
+    chroma = colorize_clip(CountingFrames(lumas), {0: frames[0]}, "bt601", settings)
+    first = next(chroma)
+    reads_before_first_frame = CountingFrames.reads
+    rest = list(chroma)
+    assert reads_before_first_frame <= 3  # frame 0, to size the shot and as the keyframe
+    assert CountingFrames.reads < 4 * len(lumas)
+    for got, want in zip([first, *rest], expected, strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_chain_step_keeps_recent_flow_inputs_without_changing_the_flow() -> None:
