@@ -252,3 +252,38 @@ def test_matching_head_trains_and_exports_with_its_temperature(tmp_path: Path) -
     learnt = float(torch.load(run / "head.pt", weights_only=True)["head"]["log_temperature"].exp())
     assert learnt != 0.05
     assert ReferenceMatcher(model, device="cpu").temperature == pytest.approx(learnt, rel=1e-5)
+
+
+def test_recovered_checkpoint_reproduces_the_bundled_network(tmp_path: Path) -> None:
+    """``python -m training.recover`` turns the shipped ONNX file back into trainable weights that
+    compute what the file computes, and fine-tuning with ``frozen_norm`` keeps computing it
+    (batch statistics would not: the recovered batch-norms stand for the identity)."""
+    torch = pytest.importorskip("torch")
+    from training.models.colornet import ColorNet, ColorNetConfig
+    from training.train import training_mode
+
+    checkpoint = tmp_path / "recovered.pt"
+    done = _module("training.recover", "-o", str(checkpoint))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "max |torch - onnxruntime|" in done.stdout
+    model = ColorNet(ColorNetConfig(pretrained=False))
+    model.load_state_dict(torch.load(checkpoint, weights_only=False)["model"])
+    rng = np.random.default_rng(2)
+    luma = rng.random((64, 96), np.float32)
+    hint = rng.uniform(-40, 40, (64, 96, 2)).astype(np.float32)
+    conf = (rng.random((64, 96)) > 0.7).astype(np.float32)
+    bundled = ColorNetwork(device="cpu").raw(luma, hint, conf)
+    inputs = (
+        torch.from_numpy(luma)[None, None],
+        torch.from_numpy(hint.transpose(2, 0, 1).copy())[None],
+        torch.from_numpy(conf)[None, None],
+    )
+
+    def run() -> np.ndarray:
+        with torch.no_grad():
+            return model(*inputs)[0].numpy().transpose(1, 2, 0)
+
+    training_mode(model, frozen_norm=True)
+    assert np.abs(run() - bundled).max() < 1e-3
+    training_mode(model)
+    assert np.abs(run() - bundled).max() > 1.0

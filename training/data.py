@@ -18,6 +18,7 @@ Photos and clips are split into training and validation sets by a fixed rule (ev
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +27,11 @@ import cv2
 import numpy as np
 
 from videocolor import color
+from videocolor.engine import EngineSettings, propagate_working
 from videocolor.fill import pyramid_fill
-from videocolor.network import PRESENT_CONFIDENCE
-from videocolor.prior import ColourPrior
-from videocolor.propagate import Candidate, classical_finish, propagate_shot
+from videocolor.network import PRESENT_CONFIDENCE, ColorNetwork
+from videocolor.prior import Prior
+from videocolor.propagate import Candidate, classical_finish
 from videocolor.shots import detect_shots
 
 KINDS = ("auto", "points", "dense", "video")
@@ -166,7 +168,7 @@ def video_chains(
 ) -> dict[str, np.ndarray]:
     """(luma, true ab, hint ab, hint confidence) of every frame the engine propagates to.
 
-    Each shot of each clip is propagated by the engine itself (:func:`propagate_shot`, the same
+    Each shot of each clip is propagated by the engine itself (:func:`_propagated`, the same
     settings as at run time) from its true colour at keyframes, once per ``keyframe_every``
     scheme (0: the first frame only, as in the benchmark's ref0 protocol; N: every N-th frame
     from a random start, so chains meet and fuse). The hint of a frame is the fused candidate the
@@ -208,19 +210,28 @@ def _propagated(
     lumas: Sequence[np.ndarray], abs_: Sequence[np.ndarray], keys: list[int], offset: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray, Candidate]]:
     """(luma, true ab, fused candidate) of each non-keyframe of one shot, from the true colour
-    of its keyframes (``keys`` in clip positions, ``offset`` the shot's first frame)."""
+    of its keyframes (``keys`` in clip positions, ``offset`` the shot's first frame), made by
+    the engine as ``videocolor colorize`` runs it (:func:`videocolor.engine.propagate_working`:
+    keyframe matching on, the bundled network's fallback colour in the fill)."""
     keyframes = {k - offset: abs_[k - offset] for k in keys}
-    prior = ColourPrior([lumas[k] for k in keyframes], list(keyframes.values()))
     latest: list[Candidate | None] = []  # the fused candidate of the frame just finished
 
-    def keep(luma: np.ndarray, fused: Candidate | None, prior: ColourPrior) -> np.ndarray:
+    def keep(luma: np.ndarray, fused: Candidate | None, prior: Prior) -> np.ndarray:
         latest.append(fused)
         return classical_finish(luma, fused, prior)
 
-    for index, _ in enumerate(propagate_shot(lumas, keyframes, prior, finish=keep)):
+    ref_lumas = [lumas[k] for k in keyframes]
+    chroma = propagate_working(lumas, keyframes, ref_lumas, _engine_settings(), finish=keep)
+    for index, _ in enumerate(chroma):
         fused = latest.pop()
         if index not in keyframes and fused is not None:
             yield lumas[index], abs_[index], fused
+
+
+@functools.cache
+def _engine_settings() -> EngineSettings:
+    """The product's default engine (loaded once per worker process)."""
+    return EngineSettings(network=ColorNetwork())
 
 
 def _to_scale(plane: np.ndarray, lines: int, crop: int) -> np.ndarray:

@@ -41,6 +41,9 @@ class TrainConfig:
     video_folder: str = ""
     video_keyframe_every: list[int] = field(default_factory=list)  # see data.video_chains
     init_from: str = ""  # start from this checkpoint's weights (a fine-tuning run)
+    # Keep every batch-norm in eval mode: needed from a checkpoint recovered from an ONNX file
+    # (training.recover), whose batch-norms stand for the identity plus a folded bias.
+    frozen_norm: bool = False
     pretrained: bool = True
     steps: int = 1000
     batch: int = 16
@@ -153,7 +156,8 @@ def learning_rate(config: TrainConfig, step: int) -> float:
 
 @torch.no_grad()
 def validate(model: ColorNet, batches: dict[str, list[td.Sample]], beta: float) -> dict[str, float]:
-    """Per hint kind: loss, mean |Δab| of the network and of the hints taken as they are."""
+    """Per hint kind: loss, mean |Δab| of the network and of the hints taken as they are (the
+    model is left in eval mode)."""
     model.eval()
     result = {}
     for kind, samples in batches.items():
@@ -164,14 +168,18 @@ def validate(model: ColorNet, batches: dict[str, list[td.Sample]], beta: float) 
         if kind != "auto":
             result[f"{kind}_hint_mae"] = float((hint_ab - ab).abs().mean())
     result["loss"] = float(np.mean([result[f"{k}_loss"] for k in batches]))
-    training_mode(model)
     return result
 
 
-def training_mode(model: ColorNet) -> None:
-    """Train the decoder; the frozen encoder keeps ImageNet's batch-norm statistics."""
+def training_mode(model: ColorNet, frozen_norm: bool = False) -> None:
+    """Train the decoder; the frozen encoder keeps ImageNet's batch-norm statistics, and with
+    ``frozen_norm`` every batch-norm keeps its statistics (its scale and shift still learn)."""
     model.train()
     model.encoder.eval()
+    if frozen_norm:
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.eval()
 
 
 def widen_hint_input(
@@ -277,7 +285,7 @@ def train(config: TrainConfig, root: Path, out: Path, resume: bool) -> dict[str,
     if first_val is None:
         first_val = validate(model, val_batches, config.huber_beta)
         log({"event": "val", "step": 0, **first_val})
-    training_mode(model)
+    training_mode(model, config.frozen_norm)
     started, losses, last = time.time(), [], None
     start_step = step
     while step < config.steps:
@@ -311,6 +319,7 @@ def train(config: TrainConfig, root: Path, out: Path, resume: bool) -> dict[str,
         timed_out = config.max_minutes and elapsed > config.max_minutes * 60
         if step % config.val_every == 0 or step == config.steps or timed_out:
             last = validate(model, val_batches, config.huber_beta)
+            training_mode(model, config.frozen_norm)
             log({"event": "val", "step": step, **last})
             print("val " + " ".join(f"{k} {v:.4f}" for k, v in last.items()), flush=True)
             if last["loss"] < best:

@@ -39,8 +39,8 @@ class EngineSettings:
     (:func:`automatic_keyframe`), gives the fill its fallback colour where no reference colour
     reaches (:class:`videocolor.prior.NetworkPrior`) and, with ``finish_with_network``, also
     finishes every propagated frame from its fused chroma and confidence instead of keeping the
-    classical fill (off by default: on DAVIS ref0 it gains 0.06 dB for about half the speed;
-    see the model card).
+    classical fill (off by default: it costs about half the speed and on DAVIS ref0 has not beaten
+    the default engine since keyframe matching came in; the numbers are in the model card).
     ``network_lines``: the resolution the network colours a keyframe at; ``finish_lines``: the
     resolution it finishes propagated frames at (its corrections there are coarse: on DAVIS ref0
     160 lines measured within 0.01 dB of 256 at 2.5 times the speed).
@@ -149,6 +149,43 @@ class WorkingLumas(Sequence[np.ndarray]):
         return small
 
 
+def propagate_working(
+    lumas: Sequence[np.ndarray],
+    keyframes: dict[int, np.ndarray],
+    ref_lumas: Sequence[np.ndarray],
+    settings: EngineSettings,
+    finish: Finish | None = None,
+) -> Iterator[np.ndarray]:
+    """CIELAB ab of every frame of one shot at the working resolution, as the engine makes it.
+
+    ``lumas``: the shot at the working size; ``keyframes``: position → ab there; ``ref_lumas``:
+    the keyframes' lumas, in the same order. The fill's fallback colour comes from the network
+    when there is one (:class:`videocolor.prior.NetworkPrior`), frames are matched to the
+    keyframes when ``settings.propagation.match_every`` is on, and ``finish`` (default: the
+    classical one, or the network's with ``settings.finish_with_network``) turns each frame's
+    fused candidate into its chroma. Training uses this too, so the network learns from the
+    very chains the product hands it.
+    """
+    prior: Prior
+    if settings.network is not None:  # it knows what new things look like; the table does not
+        prior = NetworkPrior(settings.network)
+    else:
+        prior = ColourPrior(list(ref_lumas), list(keyframes.values()))
+    if finish is None:
+        finish = classical_finish
+        if settings.network is not None and settings.finish_with_network:
+            finish = network_finish(settings.network, settings.finish_lines)
+    matched = None
+    if settings.propagation.match_every:
+        matcher = shared_matcher(settings.device)
+        memory = matcher.memory(ref_lumas, list(keyframes.values()))
+
+        def matched(index: int) -> np.ndarray:
+            return matcher(lumas[index], memory)
+
+    return propagate_shot(lumas, keyframes, prior, settings.propagation, finish, matched)
+
+
 def colorize_clip(
     lumas: Sequence[np.ndarray],
     references: dict[int, np.ndarray],
@@ -175,23 +212,7 @@ def colorize_clip(
         ref_luma, ab = reference_chroma(rgb, size)
         keyframes[index] = ab
         ref_lumas.append(small[index] if 0 <= index < len(small) else ref_luma)
-    prior: Prior
-    if settings.network is not None:  # it knows what new things look like; the table does not
-        prior = NetworkPrior(settings.network)
-    else:
-        prior = ColourPrior(ref_lumas, list(keyframes.values()))
-    finish = classical_finish
-    if settings.network is not None and settings.finish_with_network:
-        finish = network_finish(settings.network, settings.finish_lines)
-    matched = None
-    if settings.propagation.match_every:
-        matcher = shared_matcher(settings.device)
-        memory = matcher.memory(ref_lumas, list(keyframes.values()))
-
-        def matched(index: int) -> np.ndarray:
-            return matcher(small[index], memory)
-
-    chroma = propagate_shot(small, keyframes, prior, settings.propagation, finish, matched)
+    chroma = propagate_working(small, keyframes, ref_lumas, settings)
     for index, ab in enumerate(chroma):
         cbcr = color.lab_chroma_to_cbcr(small[index], ab, matrix)
         if size == (width, height):  # working resolution is full resolution
