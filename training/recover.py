@@ -10,7 +10,7 @@ the recovered network computes exactly what the file does; a fine-tuning run mus
 batch-norms in eval mode (``frozen_norm`` in the training config), since statistics of a batch
 would replace the identity they stand for. This is how a shipped model can be fine-tuned when
 its training checkpoint is gone. The checkpoint is written only once torch reproduces
-onnxruntime within :data:`PARITY_TOLERANCE` on real photos.
+onnxruntime within the export's tolerance (:func:`export.onnx.check_parity`) on real photos.
 """
 
 from __future__ import annotations
@@ -26,12 +26,10 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
-from export.onnx import parity_images, parity_inputs
+from export.onnx import PARITY_TOLERANCE, ParityError, check_parity, parity_images
 from training.models.colornet import ColorNet, ColorNetConfig
 from training.train import save_checkpoint
-from videocolor.network import default_model_path, open_session
-
-PARITY_TOLERANCE = 1e-3
+from videocolor.network import default_model_path
 
 
 def folded_convolutions(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -89,19 +87,6 @@ def recover(path: Path) -> ColorNet:
     return model
 
 
-def parity(model: ColorNet, path: Path) -> float:
-    """Largest |torch - onnxruntime| over no-hint, point and dense inputs from real photos."""
-    session = open_session(path)
-    worst = 0.0
-    with torch.no_grad():
-        for inputs in parity_inputs(parity_images(None)):
-            names = [i.name for i in session.get_inputs()]
-            expected = session.run(None, dict(zip(names, inputs, strict=True)))[0]
-            got = model(*(torch.from_numpy(x) for x in inputs)).numpy()
-            worst = max(worst, float(np.abs(got - expected).max()))
-    return worst
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.recover", description=__doc__)
     parser.add_argument("model", nargs="?", type=Path, default=None, help="default: the bundled")
@@ -109,11 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = args.model or default_model_path()
     model = recover(path)
-    worst = parity(model, path)
-    print(f"max |torch - onnxruntime| = {worst:.2e} (tolerance {PARITY_TOLERANCE})")
-    if worst > PARITY_TOLERANCE:
-        print(f"error: {path}: recovered weights do not reproduce the file", file=sys.stderr)
+    try:  # the export's own check: no-hint, point and dense inputs from real photos
+        worst = check_parity(model, path, parity_images(None))
+    except ParityError as error:
+        print(f"error: {path}: the recovered weights do not reproduce it: {error}", file=sys.stderr)
         return 1
+    print(f"max |torch - onnxruntime| = {worst:.2e} (tolerance {PARITY_TOLERANCE})")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     save_checkpoint(args.output, model=model.state_dict(), step=0, recovered_from=str(path))
     print(f"wrote {args.output}")
