@@ -250,6 +250,9 @@ def test_images_with_hints(photos: Path, tmp_path: Path) -> None:
         else:
             semantic = result["semantic"]
             assert {"original", "grey", "colorized", "gap_recovered"} <= semantic.keys()
+            for key, (low, high) in semantic["gap_recovered_95"].items():
+                gap = semantic["gap_recovered"][key]
+                assert gap is None or low <= gap <= high  # JSON writes nan as null
             assert set(semantic["original"]) == {"top1", "top5"}
     assert fill["pooled"]["psnr"] > gray["pooled"]["psnr"]
     assert fill["pooled"]["auc_ab"] > gray["pooled"]["auc_ab"]

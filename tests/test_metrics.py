@@ -394,3 +394,33 @@ def test_gap_recovered() -> None:
     assert metrics.gap_recovered(0.4, 0.7, 0.7) == pytest.approx(1.0)
     assert metrics.gap_recovered(0.4, 0.3, 0.7) == pytest.approx(-1 / 3)
     assert math.isnan(metrics.gap_recovered(0.6, 0.7, 0.6))
+
+
+def _hits(rng: np.random.Generator, rate: float, count: int) -> np.ndarray:
+    return rng.random(count) < rate
+
+
+def test_gap_recovered_interval_holds_the_estimate_and_narrows_with_more_photos() -> None:
+    rng = np.random.default_rng(1)
+    widths = []
+    for count in (200, 2000):
+        grey, colour, original = (_hits(rng, r, count) for r in (0.75, 0.78, 0.87))
+        low, high = metrics.gap_recovered_interval(grey, colour, original)
+        estimate = metrics.gap_recovered(grey.mean(), colour.mean(), original.mean())
+        assert low < estimate < high
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2  # about 1/sqrt(10) of it
+    assert widths[0] > 0.2  # 200 photos cannot tell a few per cent apart
+
+
+def test_gap_recovered_interval_is_paired_and_repeatable() -> None:
+    rng = np.random.default_rng(2)
+    grey, original = _hits(rng, 0.7, 300), _hits(rng, 0.9, 300)
+    same = metrics.gap_recovered_interval(grey, grey, original)
+    assert same == (0.0, 0.0)  # colour identical to grey in every resample: exactly no gain
+    assert metrics.gap_recovered_interval(grey, original, original) == (1.0, 1.0)
+    colour = _hits(rng, 0.8, 300)
+    assert metrics.gap_recovered_interval(grey, colour, original) == (
+        metrics.gap_recovered_interval(grey, colour, original)
+    )
+    assert all(math.isnan(v) for v in metrics.gap_recovered_interval(grey, colour, grey))

@@ -123,6 +123,15 @@ def write_video_report(
     return report
 
 
+def _gap_cell(semantic: Mapping[str, object], key: str) -> str:
+    """The gap recovered with its bootstrap interval, e.g. ``-0.14 (-0.43 to 0.14)``."""
+    value = _cell(key, semantic["gap_recovered"][key])
+    interval = semantic.get("gap_recovered_95", {}).get(key)
+    if interval is None or value == "-":
+        return value
+    return f"{value} ({_cell(key, interval[0])} to {_cell(key, interval[1])})"
+
+
 def semantic_table(results: Sequence[Mapping[str, object]]) -> list[str]:
     """Markdown lines: classifier top-1/top-5 on original, grey and each method's photos, and the
     gap recovered; or the note saying why it was not measured."""
@@ -139,9 +148,15 @@ def semantic_table(results: Sequence[Mapping[str, object]]) -> list[str]:
         rows.append(
             [str(result["method"])]
             + [_cell(key, semantic["colorized"][key]) for key in ("top1", "top5")]
-            + [_cell(key, semantic["gap_recovered"][key]) for key in ("top1", "top5")]
+            + [_gap_cell(semantic, key) for key in ("top1", "top5")]
         )
-    header = ["photos", "top-1", "top-5", "gap recovered top-1", "gap recovered top-5"]
+    header = [
+        "photos",
+        "top-1",
+        "top-5",
+        "gap recovered top-1 (95 %)",
+        "gap recovered top-5 (95 %)",
+    ]
     return [*_table(header, rows), f"Classifier: `{reference['classifier']}`.", ""]
 
 

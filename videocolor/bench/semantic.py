@@ -18,7 +18,7 @@ import numpy as np
 
 from videocolor.classifier import ImageNetClassifier, ImageNetLabels, wordnet_id
 from videocolor.errors import ModelError
-from videocolor.metrics import gap_recovered, top_k_accuracy
+from videocolor.metrics import gap_recovered, gap_recovered_interval, top_k_hits
 
 KS = (1, 5)
 
@@ -35,20 +35,32 @@ class SemanticScorer:
         """Classify one 8-bit RGB image as the next photo of ``key`` (original, grey, a method)."""
         self.logits.setdefault(key, []).append(self.classifier.logits([image])[0])
 
-    def accuracy(self, key: str) -> dict[str, float]:
+    def hits(self, key: str) -> dict[str, np.ndarray]:
+        """Per photo of ``key``, whether the label is in the top 1 / top 5."""
         scores = np.stack(self.logits[key])
-        return {f"top{k}": top_k_accuracy(scores, self.labels[: len(scores)], k) for k in KS}
+        return {f"top{k}": top_k_hits(scores, self.labels[: len(scores)], k) for k in KS}
 
     def result(self, method: str) -> dict[str, object]:
-        """Top-1/top-5 of original, grey and ``method``'s photos, and the gap recovered."""
-        original, grey, colorized = (self.accuracy(k) for k in ("original", "grey", method))
+        """Top-1/top-5 of original, grey and ``method``'s photos, the gap recovered and its 95 %
+        bootstrap interval over the photos (:func:`videocolor.metrics.gap_recovered_interval`)."""
+        original, grey, colorized = (self.hits(k) for k in ("original", "grey", method))
+
+        def accuracy(hits: dict[str, np.ndarray]) -> dict[str, float]:
+            return {key: float(np.mean(value)) for key, value in hits.items()}
+
+        rates = {name: accuracy(h) for name, h in (("o", original), ("g", grey), ("c", colorized))}
         return {
             "classifier": str(self.classifier.model_path),
-            "original": original,
-            "grey": grey,
-            "colorized": colorized,
+            "original": rates["o"],
+            "grey": rates["g"],
+            "colorized": rates["c"],
             "gap_recovered": {
-                key: gap_recovered(grey[key], colorized[key], original[key]) for key in original
+                key: gap_recovered(rates["g"][key], rates["c"][key], rates["o"][key])
+                for key in original
+            },
+            "gap_recovered_95": {
+                key: list(gap_recovered_interval(grey[key], colorized[key], original[key]))
+                for key in original
             },
         }
 
