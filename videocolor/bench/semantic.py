@@ -43,24 +43,23 @@ class SemanticScorer:
     def result(self, method: str) -> dict[str, object]:
         """Top-1/top-5 of original, grey and ``method``'s photos, the gap recovered and its 95 %
         bootstrap interval over the photos (:func:`videocolor.metrics.gap_recovered_interval`)."""
-        original, grey, colorized = (self.hits(k) for k in ("original", "grey", method))
-
-        def accuracy(hits: dict[str, np.ndarray]) -> dict[str, float]:
-            return {key: float(np.mean(value)) for key, value in hits.items()}
-
-        rates = {name: accuracy(h) for name, h in (("o", original), ("g", grey), ("c", colorized))}
+        hits = {"original": self.hits("original"), "grey": self.hits("grey")}
+        hits["colorized"] = self.hits(method)
+        rates = {
+            name: {k: float(np.mean(v)) for k, v in per_k.items()} for name, per_k in hits.items()
+        }
+        original, grey, colorized = (rates[name] for name in ("original", "grey", "colorized"))
         return {
             "classifier": str(self.classifier.model_path),
-            "original": rates["o"],
-            "grey": rates["g"],
-            "colorized": rates["c"],
+            **rates,
             "gap_recovered": {
-                key: gap_recovered(rates["g"][key], rates["c"][key], rates["o"][key])
-                for key in original
+                k: gap_recovered(grey[k], colorized[k], original[k]) for k in original
             },
             "gap_recovered_95": {
-                key: list(gap_recovered_interval(grey[key], colorized[key], original[key]))
-                for key in original
+                k: list(
+                    gap_recovered_interval(*(hits[n][k] for n in ("grey", "colorized", "original")))
+                )
+                for k in original
             },
         }
 
