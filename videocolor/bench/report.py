@@ -124,12 +124,12 @@ def write_video_report(
 
 
 def _gap_cell(semantic: Mapping[str, object], key: str) -> str:
-    """The gap recovered with its bootstrap interval, e.g. ``-0.14 (-0.43 to 0.14)``."""
+    """The gap recovered with its bootstrap interval, e.g. ``-0.143 (-0.632 to 0.167)``."""
     value = _cell(key, semantic["gap_recovered"][key])
-    interval = semantic.get("gap_recovered_95", {}).get(key)
-    if interval is None or value == "-":
+    if value == "-":  # grey lost nothing: no gap, no interval
         return value
-    return f"{value} ({_cell(key, interval[0])} to {_cell(key, interval[1])})"
+    low, high = semantic["gap_recovered_95"][key]
+    return f"{value} ({_cell(key, low)} to {_cell(key, high)})"
 
 
 def semantic_table(results: Sequence[Mapping[str, object]]) -> list[str]:

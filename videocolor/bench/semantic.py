@@ -43,22 +43,19 @@ class SemanticScorer:
     def result(self, method: str) -> dict[str, object]:
         """Top-1/top-5 of original, grey and ``method``'s photos, the gap recovered and its 95 %
         bootstrap interval over the photos (:func:`videocolor.metrics.gap_recovered_interval`)."""
-        hits = {"original": self.hits("original"), "grey": self.hits("grey")}
-        hits["colorized"] = self.hits(method)
-        rates = {
-            name: {k: float(np.mean(v)) for k, v in per_k.items()} for name, per_k in hits.items()
-        }
-        original, grey, colorized = (rates[name] for name in ("original", "grey", "colorized"))
+        versions = {"original": "original", "grey": "grey", "colorized": method}
+        hits = {name: self.hits(key) for name, key in versions.items()}
+        rates = {name: {k: float(np.mean(v)) for k, v in h.items()} for name, h in hits.items()}
+        grey, colorized, original = (hits[name] for name in ("grey", "colorized", "original"))
         return {
             "classifier": str(self.classifier.model_path),
             **rates,
             "gap_recovered": {
-                k: gap_recovered(grey[k], colorized[k], original[k]) for k in original
+                k: gap_recovered(*(rates[name][k] for name in ("grey", "colorized", "original")))
+                for k in original
             },
             "gap_recovered_95": {
-                k: list(
-                    gap_recovered_interval(*(hits[n][k] for n in ("grey", "colorized", "original")))
-                )
+                k: list(gap_recovered_interval(grey[k], colorized[k], original[k]))
                 for k in original
             },
         }
