@@ -255,7 +255,13 @@ def fuse(candidates: Sequence[Candidate], decay: float) -> Candidate:
 
 
 def classical_finish(luma: np.ndarray, fused: Candidate | None, prior: Prior) -> np.ndarray:
-    """The fused chains' chroma as it is; the prior where no chain reaches."""
+    """The fused chains' chroma as it is; the prior where no chain reaches.
+
+    Snapping the output's chroma to the frame's luma edges (a guided filter on the working
+    resolution, not fed back into the chains) measured on DAVIS-2016 val ref0 +0.03 dB at
+    radius 1 (eps 3e-3; radius 2: +0.03, 3: -0.02, 4: -0.08; weighted by confidence: -0.32 dB,
+    doubtful pixels take their confident neighbours' colour) for about 6 ms a 480p frame, more
+    than the 15 frames/s target leaves: not kept."""
     return fused.ab if fused is not None else prior(luma)
 
 
