@@ -40,22 +40,33 @@ class PropagationSettings:
 
     # Each default below was chosen on DAVIS-2016 val, ref0, all frames (pooled PSNR; the
     # alternatives measured are in the comments).
+    # The flow that carries colour runs at the working resolution: DIS medium there matches its
+    # patches at half of it (its finest scale), and follows small, fast things better than flow
+    # at 216 of 480 lines (a soapbox car growing from a few pixels: flow only +0.34 dB on that
+    # clip, bmx-trees +0.50). With the settings below, against flow at 216 lines (patch stride 5,
+    # 1 refinement iteration, then the default): +0.13 dB (30.77 -> 30.90, gains on 17 of 20
+    # clips, kite-surf -0.37) for about 6 ms more CPU a 480p frame (7 % fewer frames per second
+    # end to end); stride 7: +0.09. Measured with the check at 480 lines too (sigma 10): stride 6
+    # +0.15, stride 5 with 1 iteration +0.16 and stride 8 with 1 iteration +0.07; at 336 lines
+    # (stride 5, 1 iteration, sigma 7) +0.07. Checking at 480 lines as well (DIS ultrafast there,
+    # +0.14 dB) cost 17 % of the frame rate end to end instead of 7 %.
     flow_preset: Preset = "medium"
-    flow_patch_stride: int = 5  # DIS medium's 3 costs 36 % more time for 0.03 dB less
-    # DIS medium's variational refinement smooths the flow with 5 iterations, 60 % of its time;
-    # the fusion and repair here do better with the rawer flow: 1 iteration measured +0.07 dB
-    # (3: +0.02, 2: +0.04, 0: +0.06 with a little more flicker; the check flow's 5 kept: 2 and
-    # 0 measured -0.01 dB).
-    flow_refinement: int = 1
-    # The backward flow only checks the forward one: DIS fast is three times cheaper than
-    # medium there. With it the tolerance below and the anchoring interval were re-measured
-    # (with matching): fast, every 4, sigma 7 gave -0.05 dB and 5 % less flicker (CDC) than
-    # medium, every 3, sigma 3, for about 15 % more frames per second end to end (sigma 3:
-    # -0.09 dB, 5: -0.05, 10: -0.07; every 3 at sigma 7: +0.01 dB, 6 % slower).
+    flow_patch_stride: int = 6
+    # DIS medium's variational refinement smooths the flow (5 iterations, 60 % of its time); the
+    # fusion and repair here do better with the rawer flow (at 216 lines, 1 iteration measured
+    # +0.07 dB over 5, 0: +0.06; the check flow's 5 kept: 2 and 0 measured -0.01 dB).
+    flow_refinement: int = 0
+    # The backward flow only checks the forward one, so it and the check run coarser, at
+    # ``check_scale`` of the working resolution (216 of 480 lines), never below
+    # ``check_min_lines``; the forward flow is shrunk to meet it. DIS fast is three times cheaper
+    # than medium there (ultrafast: -0.04 dB). With it the tolerance and the anchoring interval
+    # were measured (with matching, flow at 216 lines): fast, every 4, sigma 7 gave -0.05 dB and
+    # 5 % less flicker (CDC) than medium, every 3, sigma 3, for about 15 % more frames per second
+    # end to end (sigma 3: -0.09 dB, 5: -0.05, 10: -0.07; every 3 at sigma 7: +0.01 dB, 6 % slower).
     check_preset: Preset = "fast"
-    flow_scale: float = 0.45  # flow at this share of the working resolution (216 of 480 lines)
-    flow_min_lines: int = 216  # ...never coarser (240 lines: -0.05 dB, 192: -0.27)
-    check_sigma: float = 7.0  # forward-backward tolerance in flow pixels (see check_preset)
+    check_scale: float = 0.45
+    check_min_lines: int = 216  # (with the flow at 216 lines too: 240: -0.05 dB, 192: -0.27)
+    check_sigma: float = 7.0  # forward-backward tolerance in check-flow pixels
     anchor_every: int = 4  # re-anchor on the keyframe every N frames (see check_preset; 0: -0.7)
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
@@ -96,44 +107,44 @@ class ChainStep:
             settings.flow_preset, settings.flow_patch_stride, settings.flow_refinement
         )
         self.check_flow = FlowEstimator(settings.check_preset)
-        self._inputs: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._inputs: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._keyframes: dict[int, np.ndarray] = {}
 
-    def _flow_size(self, size: tuple[int, int]) -> tuple[int, int]:
+    def _check_size(self, size: tuple[int, int]) -> tuple[int, int]:
         s = self.settings
-        lines = min(size[1], max(s.flow_min_lines, round(size[1] * s.flow_scale)))
+        lines = min(size[1], max(s.check_min_lines, round(size[1] * s.check_scale)))
         return max(8, round(size[0] * lines / size[1])), lines
 
-    def _flow_input(self, index: int) -> np.ndarray:
-        """Frame ``index`` as DIS takes it, at the flow resolution. Every frame is the target of
-        one step and the source of the next, and the keyframe is a target every few steps, so
-        the conversion (a non-integer area resize) is kept for the last few frames."""
+    def _flow_input(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Frame ``index`` as DIS takes it, at the working and at the check resolution. Every
+        frame is the target of one step and the source of the next, and the keyframe is a
+        target every few steps, so the conversion (a non-integer area resize for the check) is
+        kept for the last few frames."""
         cached = self._inputs.get(index)
         if cached is not None:
             self._inputs.move_to_end(index)
             return cached
-        luma = self.lumas[index]
-        size = (luma.shape[1], luma.shape[0])
-        small = self._flow_size(size)
-        prepared = to_flow_input(luma)
+        prepared = to_flow_input(self.lumas[index])
+        size = (prepared.shape[1], prepared.shape[0])
+        small = self._check_size(size)
+        check = prepared
         if small != size:
-            prepared = cv2.resize(prepared, small, interpolation=cv2.INTER_AREA)
-        self._inputs[index] = prepared
+            check = cv2.resize(prepared, small, interpolation=cv2.INTER_AREA)
+        self._inputs[index] = prepared, check
         if len(self._inputs) > self.CACHED_INPUTS:
             self._inputs.popitem(last=False)
-        return prepared
+        return prepared, check
 
     def follow(self, source: int, target: int) -> tuple[np.ndarray, np.ndarray]:
-        """Flow from frame ``source`` to frame ``target`` (indices into the shot) at the flow
-        resolution, returned at the working resolution with its per-pixel consistency."""
-        a, b = self._flow_input(source), self._flow_input(target)
+        """Flow from frame ``source`` to frame ``target`` (indices into the shot) at the working
+        resolution, with its per-pixel consistency (checked at the check resolution)."""
+        (a, small_a), (b, small_b) = self._flow_input(source), self._flow_input(target)
         flow = self.flow(a, b)
-        trust = consistency(flow, self.check_flow(b, a), self.settings.check_sigma)
-        shape = self.lumas[source].shape
-        size = (shape[1], shape[0])
-        if (a.shape[1], a.shape[0]) != size:
-            flow = resize_flow(flow, size)
-            trust = cv2.resize(trust, size, interpolation=cv2.INTER_LINEAR)
+        small = (small_a.shape[1], small_a.shape[0])
+        forward = flow if small == (a.shape[1], a.shape[0]) else resize_flow(flow, small)
+        trust = consistency(forward, self.check_flow(small_b, small_a), self.settings.check_sigma)
+        if forward is not flow:
+            trust = cv2.resize(trust, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_LINEAR)
         return flow, trust
 
     def __call__(
