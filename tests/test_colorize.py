@@ -104,6 +104,22 @@ def test_chain_step_keeps_recent_flow_inputs_without_changing_the_flow() -> None
     assert len(step._inputs) <= ChainStep.CACHED_INPUTS
 
 
+def test_flow_carries_colour_at_the_working_resolution_and_is_checked_coarser() -> None:
+    """At 480 lines the colour-carrying flow is the working resolution's own (fine motion kept)
+    while the forward-backward check runs at 216 lines, and its trust comes back full size."""
+    photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
+    frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(2)]
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    step = ChainStep(lumas, PropagationSettings())
+    flow, trust = step.follow(1, 0)  # frame 1's content sits 6 right, 4 down in frame 0
+    assert flow.shape == (480, 640, 2) and trust.shape == (480, 640)
+    inner = (slice(40, -40), slice(40, -40))
+    assert np.median(flow[inner][..., 0]) == pytest.approx(6.0, abs=0.25)
+    assert np.median(flow[inner][..., 1]) == pytest.approx(4.0, abs=0.25)
+    assert np.median(trust[inner]) > 0.8
+    assert step._inputs[0][1].shape == (216, 288)  # the check's input
+
+
 def test_cut_does_not_leak_colour(tmp_path: Path) -> None:
     source = make_video(tmp_path / "two_shots.mkv", frames=16, codec="ffv1", pix_fmt="yuv444p")
     info = open_source(source).info
