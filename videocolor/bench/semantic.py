@@ -46,17 +46,16 @@ class SemanticScorer:
         versions = {"original": "original", "grey": "grey", "colorized": method}
         hits = {name: self.hits(key) for name, key in versions.items()}
         rates = {name: {k: float(np.mean(v)) for k, v in h.items()} for name, h in hits.items()}
-        grey, colorized, original = (hits[name] for name in ("grey", "colorized", "original"))
+        order = ("grey", "colorized", "original")  # the argument order of both gap functions
         return {
             "classifier": str(self.classifier.model_path),
             **rates,
             "gap_recovered": {
-                k: gap_recovered(*(rates[name][k] for name in ("grey", "colorized", "original")))
-                for k in original
+                k: gap_recovered(*(rates[n][k] for n in order)) for k in rates["original"]
             },
             "gap_recovered_95": {
-                k: list(gap_recovered_interval(grey[k], colorized[k], original[k]))
-                for k in original
+                k: list(gap_recovered_interval(*(hits[n][k] for n in order)))
+                for k in hits["original"]
             },
         }
 
