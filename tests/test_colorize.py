@@ -4,6 +4,7 @@ engine on the same cases and on shots without references."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from videocolor.engine import EngineSettings, colorize_clip
 from videocolor.io import open_source, read_all_luma
 from videocolor.network import ColorNetwork
 from videocolor.pipeline import run
-from videocolor.propagate import ChainStep, PropagationSettings
+from videocolor.prior import ColourPrior
+from videocolor.propagate import ChainStep, PropagationSettings, propagate_shot
 from videocolor.shot import Shot
 from videocolor.spill import spill_array
 
@@ -86,7 +88,9 @@ def test_engine_reads_frames_lazily_and_never_writes_them() -> None:
     first = next(chroma)
     reads_before_first_frame = CountingFrames.reads
     rest = list(chroma)
-    assert reads_before_first_frame <= 3  # frame 0, to size the shot and as the keyframe
+    # frame 0 (to size the shot, and as the keyframe), and frame 1, whose flow is computed
+    # while frame 0 is finished
+    assert reads_before_first_frame <= 4
     assert CountingFrames.reads < 4 * len(lumas)
     for got, want in zip([first, *rest], expected, strict=True):
         np.testing.assert_array_equal(got, want)
@@ -98,10 +102,50 @@ def test_chain_step_keeps_recent_flow_inputs_without_changing_the_flow() -> None
     lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
     step = ChainStep(lumas, PropagationSettings())
     walked = [step.follow(t, t - 1) for t in range(1, 8)]
-    fresh = ChainStep(lumas, PropagationSettings()).follow(7, 6)
+    other = ChainStep(lumas, PropagationSettings())
+    fresh = other.follow(7, 6)
+    other.close()
     np.testing.assert_array_equal(walked[-1][0], fresh[0])
     np.testing.assert_array_equal(walked[-1][1], fresh[1])
     assert len(step._inputs) <= ChainStep.CACHED_INPUTS
+    step.close()
+
+
+def test_tracking_the_keyframe_keeps_colour_sharp_over_a_long_subpixel_pan() -> None:
+    """Colour warped again at every step is resampled every time and blurs; sampling the
+    keyframe once at each pixel's tracked place does not. A photo panned by a fraction of a
+    pixel a frame, 40 frames from its keyframe, without re-anchoring (which would hide it)."""
+    photo = cv2.resize(skdata.astronaut(), (320, 320)).astype(np.float32) / 255
+    frames = []
+    for t in range(41):
+        shift = np.float32([[1, 0, -0.37 * t], [0, 1, -0.23 * t]])
+        frames.append(cv2.warpAffine(photo, shift, (320, 320))[40:200, 40:260])
+    lumas = [color.rgb_to_luma(f) for f in frames]
+    key_ab = color.rgb_to_lab(frames[0])[..., 1:]
+    truth = color.rgb_to_lab(frames[-1])[..., 1:]
+
+    def error(track_sigma: float) -> float:
+        settings = PropagationSettings(anchor_every=0, track_sigma=track_sigma)
+        prior = ColourPrior([lumas[0]], [key_ab])
+        last = list(propagate_shot(lumas, {0: key_ab}, prior, settings))[-1]
+        inner = (slice(16, -16), slice(16, -32))
+        return float(np.abs(last[inner] - truth[inner]).mean())
+
+    tracked, chained = error(0.02), error(0.0)
+    assert tracked < 0.7 * chained, (tracked, chained)
+
+
+def test_flow_worker_stops_when_a_shot_is_abandoned() -> None:
+    """The thread that computes flows ahead ends with the shot, also when its consumer stops
+    reading half way (an error downstream, a cancelled job)."""
+    frames = _panning_frames(12, (2, 1))
+    lumas = [color.rgb_to_luma(f) for f in frames]
+    key_ab = color.rgb_to_lab(frames[0])[..., 1:]
+    chroma = propagate_shot(lumas, {0: key_ab}, ColourPrior([lumas[0]], [key_ab]))
+    next(chroma), next(chroma)
+    assert any(t.name.startswith("videocolor-flow") for t in threading.enumerate())
+    chroma.close()
+    assert not any(t.name.startswith("videocolor-flow") for t in threading.enumerate())
 
 
 def test_flow_carries_colour_at_the_working_resolution_and_is_checked_coarser() -> None:
@@ -118,6 +162,7 @@ def test_flow_carries_colour_at_the_working_resolution_and_is_checked_coarser() 
     assert np.median(flow[inner][..., 1]) == pytest.approx(4.0, abs=0.25)
     assert np.median(trust[inner]) > 0.8
     assert step._inputs[0][1].shape == (216, 288)  # the check's input
+    step.close()
 
 
 def test_cut_does_not_leak_colour(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ class FlowEstimator:
 
 
 @functools.lru_cache(maxsize=8)
-def _identity_map(height: int, width: int) -> np.ndarray:
+def identity_map(height: int, width: int) -> np.ndarray:
     """Every pixel's own (x, y), the map a zero flow samples with (cached: made once per size)."""
     gx, gy = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     grid = np.dstack([gx, gy])
@@ -60,14 +60,25 @@ def _identity_map(height: int, width: int) -> np.ndarray:
 
 def sampling_map(flow: np.ndarray) -> np.ndarray:
     """(H, W, 2) absolute coordinates each pixel of the flow's source samples in its target."""
-    return _identity_map(*flow.shape[:2]) + flow
+    return identity_map(*flow.shape[:2]) + flow
 
 
 def warp(data: np.ndarray, flow: np.ndarray, border_value: float = 0.0) -> np.ndarray:
-    """Pull ``data`` (defined on the flow's target frame) back onto the flow's source grid."""
+    """Pull ``data`` (defined on the flow's target frame) back onto the flow's source grid.
+
+    Two-channel data is remapped one plane at a time: OpenCV's bilinear remap has fast paths
+    for one and four channels but not two (at 854x480: 0.8 ms a plane against 3.1 ms for both).
+    """
+    coords = sampling_map(flow)
+    if data.ndim == 3 and data.shape[2] == 2:
+        return cv2.merge([_remap(plane, coords, border_value) for plane in cv2.split(data)])
+    return _remap(np.ascontiguousarray(data), coords, border_value)
+
+
+def _remap(data: np.ndarray, coords: np.ndarray, border_value: float) -> np.ndarray:
     return cv2.remap(
-        np.ascontiguousarray(data),
-        sampling_map(flow),
+        data,
+        coords,
         None,
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
