@@ -73,12 +73,14 @@ class PropagationSettings:
     # Each chain also tracks where every pixel was in its keyframe (the step flows composed) and
     # takes the keyframe's colour from there wherever the keyframe's luma at that place still
     # matches the frame's within ``track_sigma`` (Gaussian weight): colour warped again at every
-    # step blurs a little each time, the keyframe sampled once does not. +0.12 dB (30.90 ->
-    # 31.02; kite-surf +0.5, goat +0.45, camel +0.4; bmx-trees -0.1, libby -0.04) for about
-    # 5 ms a 480p frame. Measured: sigma 0.01: -0.01 dB, 0.03: -0.005; weighting it by the
-    # chain's trust as well: the same; comparing 3x3 or 5x5 patches of luma: -0.04, -0.07;
-    # restarting the tracked place from the direct flow where re-anchoring trusts it: -0.14;
-    # re-anchoring every 6 or 8 frames with it: -0.02, -0.06 dB.
+    # step blurs a little each time, the keyframe sampled once does not. With the repair at a
+    # third (below): +0.11 dB (30.90 -> 31.01; goat +0.46, kite-surf +0.46, car-shadow +0.45,
+    # camel +0.39; parkour -0.17, paragliding-launch -0.16; 11 of 20 clips gain), SSIM 0.9756 ->
+    # 0.9751, for about 5 ms a 480p frame. Measured (proxy runs, repair at a half): sigma 0.01:
+    # -0.01 dB, 0.03: -0.005; weighting it by the chain's trust as well: the same; comparing 3x3
+    # or 5x5 patches of luma: -0.04, -0.07; restarting the tracked place from the direct flow
+    # where re-anchoring trusts it: -0.14; re-anchoring every 6 or 8 frames with it: -0.02,
+    # -0.06 dB.
     track_sigma: float = 0.02  # 0: no tracking
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
@@ -128,7 +130,7 @@ class ChainStep:
     The flows a chain needs depend on the frames only, never on the colour, so they are
     computed one step ahead on a worker thread (:meth:`expect`) while this thread warps and
     repairs the colour of the step before: on the 2-core benchmark machine that raised the
-    end-to-end frame rate by about 8 % (the engine's numpy and OpenCV work between flows leaves
+    end-to-end frame rate by about 7 % (the engine's numpy and OpenCV work between flows leaves
     a core partly idle). The worker alone touches the DIS instances and their input cache.
     :meth:`close` stops it.
     """
