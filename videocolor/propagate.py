@@ -3,7 +3,9 @@
 For every keyframe of a shot a *chain* walks away from it, frame by frame, in both directions:
 the previous frame's chroma is warped along DIS flow, its confidence is multiplied by the flow's
 forward-backward consistency and a per-step decay, and the result is refined and filled
-edge-aware (:mod:`videocolor.fill`) against the current frame's luma; every few steps it also
+edge-aware (:mod:`videocolor.fill`) against the current frame's luma. It also tracks where each
+pixel was in the keyframe and takes the keyframe's own colour from there where the luma still
+matches (no blur from warping the colour again at every step); every few steps it also
 takes in, where it is unsure, the colour the frame matches in the keyframes without any flow
 (:mod:`videocolor.matching`). Each frame then fuses the chains that reach it (at most one from
 each side: the nearest keyframes) by confidence. Colour never crosses a shot boundary because
