@@ -119,6 +119,18 @@ class Candidate:
 OUTSIDE = -1e4
 
 
+#: Luma tolerance of re-anchoring: how far the keyframe's luma fetched along the direct flow may
+#: differ from the frame's before that colour is distrusted.
+REANCHOR_SIGMA = 0.04
+
+
+def luma_agreement(fetched: np.ndarray, luma: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian weight (1 = equal) of how well luma fetched from a keyframe matches a frame's:
+    the check that colour brought from elsewhere still belongs to what is here."""
+    difference = fetched - luma
+    return cv2.exp(difference * difference * (-0.5 / sigma**2))
+
+
 def _origin(candidate: Candidate, shape: tuple[int, int]) -> np.ndarray:
     """The candidate's tracked places in its keyframe; a keyframe's are its own pixels."""
     if candidate.origin is not None:
@@ -248,10 +260,8 @@ class ChainStep:
         key_luma, key_a, key_b, inside = cv2.split(
             cv2.remap(self._keyframe(*keyframe), origin, None, cv2.INTER_LINEAR)
         )
-        difference = key_luma - self.lumas[index]
-        scale = -0.5 / self.settings.track_sigma**2
-        agreement = cv2.exp(difference * difference * scale) * inside
-        return mix(cv2.merge([key_a, key_b]), ab, agreement)
+        agreement = luma_agreement(key_luma, self.lumas[index], self.settings.track_sigma)
+        return mix(cv2.merge([key_a, key_b]), ab, agreement * inside)
 
     def _reanchor(
         self,
@@ -267,8 +277,7 @@ class ChainStep:
         to_key, key_trust = self.follow(index, key)
         # luma and chroma in one remap: four channels take OpenCV's fast path, two do not
         key_luma, key_a, key_b, _ = cv2.split(warp(self._keyframe(key, key_ab), to_key))
-        agreement = np.exp(-((key_luma - luma) ** 2) / (2 * 0.04**2))
-        direct = key_trust * agreement
+        direct = key_trust * luma_agreement(key_luma, luma, REANCHOR_SIGMA)
         chained = trust * self.settings.decay**distance
         blended = mix(cv2.merge([key_a, key_b]), ab, direct / np.maximum(direct + chained, 1e-6))
         return blended, np.maximum(trust, direct).astype(np.float32)
