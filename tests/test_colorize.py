@@ -23,7 +23,7 @@ from videocolor.io import open_source, read_all_luma
 from videocolor.network import ColorNetwork
 from videocolor.pipeline import run
 from videocolor.prior import ColourPrior
-from videocolor.propagate import ChainStep, PropagationSettings, propagate_shot
+from videocolor.propagate import Candidate, ChainStep, PropagationSettings, propagate_shot
 from videocolor.shot import Shot
 from videocolor.spill import spill_array
 
@@ -105,8 +105,8 @@ def test_chain_step_keeps_recent_flow_inputs_without_changing_the_flow() -> None
     other = ChainStep(lumas, PropagationSettings())
     fresh = other.follow(7, 6)
     other.close()
-    np.testing.assert_array_equal(walked[-1][0], fresh[0])
-    np.testing.assert_array_equal(walked[-1][1], fresh[1])
+    np.testing.assert_array_equal(walked[-1].flow, fresh.flow)
+    np.testing.assert_array_equal(walked[-1].trust, fresh.trust)
     assert len(step._inputs) <= ChainStep.CACHED_INPUTS
     step.close()
 
@@ -135,6 +135,36 @@ def test_tracking_the_keyframe_keeps_colour_sharp_over_a_long_subpixel_pan() -> 
     assert tracked < 0.7 * chained, (tracked, chained)
 
 
+def test_tracked_places_follow_a_pan_up_to_the_strip_that_entered_the_picture() -> None:
+    """Each pixel's tracked place in the keyframe is where the pan put it, 40 subpixel steps on,
+    and the only pixels placed outside the keyframe are the strip of new picture at the edge: the
+    pixels beside that strip are not lost one more column a frame."""
+    photo = cv2.resize(skdata.astronaut(), (320, 320)).astype(np.float32) / 255
+    steps, pan = 40, (0.37, 0.23)
+    frames = []
+    for t in range(steps + 1):
+        shift = np.float32([[1, 0, -pan[0] * t], [0, 1, -pan[1] * t]])
+        frames.append(cv2.warpAffine(photo, shift, (320, 320))[40:200, 40:260])
+    lumas = [color.rgb_to_luma(f) for f in frames]
+    key_ab = color.rgb_to_lab(frames[0])[..., 1:]
+    prior = ColourPrior([lumas[0]], [key_ab])
+    step = ChainStep(lumas, PropagationSettings(anchor_every=0))
+    current = Candidate(key_ab, np.ones(lumas[0].shape, np.float32))
+    for t in range(1, steps):
+        current = step(current, t - 1, t, prior, (0, key_ab))
+    to_keyframe = step.follow(steps, steps - 1, (0, key_ab)).to_keyframe
+    step.close()
+    width = lumas[0].shape[1]
+    travelled = np.asarray(pan) * steps  # 14.8 and 9.2 pixels
+    places = to_keyframe + np.dstack(np.meshgrid(np.arange(width), np.arange(160)))
+    inner = places[16:-16, 16 : width - 32]
+    # DIS's own error, composed over 40 steps, is about a pixel
+    assert np.abs(to_keyframe[16:-16, 16 : width - 32] - travelled).mean() < 2.0
+    outside_columns = (places[80, :, 0] > width - 1).sum()
+    assert outside_columns <= travelled[0] + 4, outside_columns
+    assert inner[..., 0].max() < width - 1
+
+
 def test_flow_worker_stops_when_a_shot_is_abandoned() -> None:
     """The thread that computes flows ahead ends with the shot, also when its consumer stops
     reading half way (an error downstream, a cancelled job)."""
@@ -155,7 +185,8 @@ def test_flow_carries_colour_at_the_working_resolution_and_is_checked_coarser() 
     frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(2)]
     lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
     step = ChainStep(lumas, PropagationSettings())
-    flow, trust = step.follow(1, 0)  # frame 1's content sits 6 right, 4 down in frame 0
+    motion = step.follow(1, 0)  # frame 1's content sits 6 right, 4 down in frame 0
+    flow, trust = motion.flow, motion.trust
     assert flow.shape == (480, 640, 2) and trust.shape == (480, 640)
     inner = (slice(40, -40), slice(40, -40))
     assert np.median(flow[inner][..., 0]) == pytest.approx(6.0, abs=0.25)

@@ -75,14 +75,25 @@ def warp(data: np.ndarray, flow: np.ndarray, border_value: float = 0.0) -> np.nd
     return _remap(np.ascontiguousarray(data), coords, border_value)
 
 
-def _remap(data: np.ndarray, coords: np.ndarray, border_value: float) -> np.ndarray:
+def compose(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """The flow that moves along ``first`` and then along ``then`` (a flow defined on ``first``'s
+    target frame): ``first`` plus ``then`` sampled where ``first`` lands.
+
+    Beyond ``then``'s frame its border is replicated, so a pixel that has just entered the
+    picture carries on its neighbours' motion and lands beyond the far frame's edge, where it
+    was. A constant marker there instead would be mixed by the bilinear sampling into the pixels
+    beside it, one more column of them at every step of a pan.
+    """
+    coords = sampling_map(first)
+    planes = [_remap(plane, coords, 0.0, cv2.BORDER_REPLICATE) for plane in cv2.split(then)]
+    return first + cv2.merge(planes)
+
+
+def _remap(
+    data: np.ndarray, coords: np.ndarray, border_value: float, border: int = cv2.BORDER_CONSTANT
+) -> np.ndarray:
     return cv2.remap(
-        data,
-        coords,
-        None,
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=border_value,
+        data, coords, None, cv2.INTER_LINEAR, borderMode=border, borderValue=border_value
     )
 
 

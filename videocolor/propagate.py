@@ -28,9 +28,10 @@ from videocolor.fill import BilateralGrid, mix, per_channel, weighted_guided_fil
 from videocolor.flow import (
     FlowEstimator,
     Preset,
+    compose,
     consistency,
-    identity_map,
     resize_flow,
+    sampling_map,
     to_flow_input,
     warp,
 )
@@ -82,7 +83,10 @@ class PropagationSettings:
     # -0.01 dB, 0.03: -0.005; weighting it by the chain's trust as well: the same; comparing 3x3
     # or 5x5 patches of luma: -0.04, -0.07; restarting the tracked place from the direct flow
     # where re-anchoring trusts it: -0.14; re-anchoring every 6 or 8 frames with it: -0.02,
-    # -0.06 dB.
+    # -0.06 dB. Composing the flows with the border replicated (flow.compose) instead of warping
+    # the places with a far-off marker beyond the border, which bilinear sampling spread one
+    # pixel a frame into the tracked places next to wherever the picture had entered: +0.04 dB
+    # (proxy 31.010 -> 31.048); with it sigma 0.03: -0.014, re-anchoring every 6: -0.023.
     track_sigma: float = 0.02  # 0: no tracking
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
@@ -111,12 +115,6 @@ class Candidate:
     confidence: np.ndarray  # (H, W) float32 in [0, 1]
     distance: int = 0  # frames from the keyframe the chain started at
     matched: np.ndarray | None = None  # (H, W, 2) keyframe-matched ab, carried along the chain
-    origin: np.ndarray | None = None  # (H, W, 2) each pixel's (x, y) in the chain's keyframe
-
-
-#: Where a tracked pixel is once its place has left the frame: far outside, so every later
-#: sample of the keyframe there is the remap's zero border (``inside`` 0).
-OUTSIDE = -1e4
 
 
 #: Luma tolerance of re-anchoring: how far the keyframe's luma fetched along the direct flow may
@@ -131,22 +129,43 @@ def luma_agreement(fetched: np.ndarray, luma: np.ndarray, sigma: float) -> np.nd
     return cv2.exp(difference * difference * (-0.5 / sigma**2))
 
 
-def _origin(candidate: Candidate, shape: tuple[int, int]) -> np.ndarray:
-    """The candidate's tracked places in its keyframe; a keyframe's are its own pixels."""
-    if candidate.origin is not None:
-        return candidate.origin
-    return identity_map(*shape)
+def _fetch(
+    packed: np.ndarray, flow: np.ndarray, luma: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A keyframe's chroma fetched along ``flow`` (the keyframe packed as luma, a, b, ones: one
+    remap), with the luma agreement there (:func:`luma_agreement`) and where the flow lands
+    inside the keyframe (1) or beyond it (0)."""
+    key_luma, key_a, key_b, inside = cv2.split(
+        cv2.remap(packed, sampling_map(flow), None, cv2.INTER_LINEAR)
+    )
+    return cv2.merge([key_a, key_b]), luma_agreement(key_luma, luma, sigma), inside
+
+
+@dataclasses.dataclass(frozen=True)
+class Motion:
+    """What one step of a chain needs that depends on the frames alone, never on the colour."""
+
+    flow: np.ndarray  # (H, W, 2) from the step's frame to the frame before it in the chain
+    trust: np.ndarray  # (H, W) the flow's forward-backward consistency
+    # With tracking: the flow to the chain's keyframe (the step flows composed), the keyframe's
+    # ab at each pixel's place there, and how much that colour is worth (luma agreement, 0
+    # where the place is outside the keyframe).
+    to_keyframe: np.ndarray | None = None
+    recalled: np.ndarray | None = None
+    recall_weight: np.ndarray | None = None
 
 
 class ChainStep:
     """Moves a candidate from one frame to the next and repairs what the warp cannot carry.
 
-    The flows a chain needs depend on the frames only, never on the colour, so they are
-    computed one step ahead on a worker thread (:meth:`expect`) while this thread warps and
-    repairs the colour of the step before: on the 2-core benchmark machine that raised the
-    end-to-end frame rate by about 7 % (the engine's numpy and OpenCV work between flows leaves
-    a core partly idle). The worker alone touches the DIS instances and their input cache.
-    :meth:`close` stops it.
+    The flows a chain needs and its keyframe tracking depend on the frames only, never on the
+    colour, so they are computed one step ahead on a worker thread (:meth:`expect`, a
+    :class:`Motion` per step) while this thread warps and repairs the colour of the step before:
+    on the 2-core benchmark machine the flows alone raised the end-to-end frame rate by about
+    7 % (the engine's numpy and OpenCV work between flows leaves a core partly idle); the
+    tracking and re-anchoring's keyframe fetch moved there too: 15.2 -> 16.8 frames/s (medians of
+    three side-by-side runs of a 240-frame 480p clip). The worker alone touches the DIS instances
+    and their input cache. :meth:`close` stops it.
     """
 
     #: Flow inputs kept: the two frames of a step and the keyframe re-anchored on every few steps.
@@ -162,12 +181,15 @@ class ChainStep:
         self._inputs: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._keyframes: dict[int, np.ndarray] = {}
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="videocolor-flow")
-        self._pending: dict[tuple[int, int], Future[tuple[np.ndarray, np.ndarray]]] = {}
+        self._pending: dict[tuple[int, int], Future[Motion]] = {}
+        # the tracked step that left each (frame, keyframe) last, for the chain's next step
+        self._tracked: dict[tuple[int, int], Future[Motion]] = {}
 
     def close(self) -> None:
         """Stop the flow worker (flows asked for and not yet started are dropped)."""
         self._worker.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()
+        self._tracked.clear()
 
     def _check_size(self, size: tuple[int, int]) -> tuple[int, int]:
         s = self.settings
@@ -194,22 +216,80 @@ class ChainStep:
             self._inputs.popitem(last=False)
         return prepared, check
 
-    def expect(self, source: int, target: int) -> None:
-        """Start computing :meth:`follow`'s answer for this pair on the worker. The frames are
+    def expect(
+        self, source: int, target: int, keyframe: tuple[int, np.ndarray] | None = None
+    ) -> None:
+        """Start computing :meth:`follow`'s answer for this pair on the worker; with ``keyframe``
+        (its index and chroma) also the tracking of the chain that steps from ``target`` (that
+        keyframe, or the frame this chain's last tracked step left) to ``source``. The frames are
         read here, on the caller's thread, so ``lumas`` need not be safe to share."""
-        if (source, target) not in self._pending:
-            a, b = self.lumas[source], self.lumas[target]
-            self._pending[source, target] = self._worker.submit(self._follow, source, a, target, b)
+        if ("step", source, target) in self._pending:
+            return
+        a, b = self.lumas[source], self.lumas[target]
+        if keyframe is None or self.settings.track_sigma <= 0:
+            job = self._worker.submit(self._follow, source, a, target, b)
+        else:
+            key, key_ab = keyframe
+            before = None if target == key else self._tracked.pop((target, key))
+            packed = self._keyframe(key, key_ab)
+            job = self._worker.submit(self._follow_tracked, source, a, target, b, before, packed)
+            self._tracked[source, key] = job
+        self._pending["step", source, target] = job
 
-    def follow(self, source: int, target: int) -> tuple[np.ndarray, np.ndarray]:
+    def follow(
+        self, source: int, target: int, keyframe: tuple[int, np.ndarray] | None = None
+    ) -> Motion:
         """Flow from frame ``source`` to frame ``target`` (indices into the shot) at the working
-        resolution, with its per-pixel consistency (checked at the check resolution)."""
-        self.expect(source, target)
-        return self._pending.pop((source, target)).result()
+        resolution, with its per-pixel consistency (checked at the check resolution) and, with
+        ``keyframe``, the chain's tracking (:meth:`expect`)."""
+        self.expect(source, target, keyframe)
+        return self._pending.pop(("step", source, target)).result()
 
-    def _follow(
-        self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def expect_anchor(self, source: int, keyframe: tuple[int, np.ndarray]) -> None:
+        """Start computing :meth:`anchor`'s answer on the worker (frames read here, as in
+        :meth:`expect`)."""
+        key, key_ab = keyframe
+        if ("anchor", source, key) not in self._pending:
+            a, b, packed = self.lumas[source], self.lumas[key], self._keyframe(key, key_ab)
+            job = self._worker.submit(self._follow_anchor, source, a, key, b, packed)
+            self._pending["anchor", source, key] = job
+
+    def anchor(self, source: int, keyframe: tuple[int, np.ndarray]) -> Motion:
+        """The flow from frame ``source`` straight to the keyframe (index, chroma), the
+        keyframe's chroma fetched along it, and how much that is worth: the flow's consistency
+        times how well the keyframe's luma fetched the same way matches the frame's."""
+        self.expect_anchor(source, keyframe)
+        return self._pending.pop(("anchor", source, keyframe[0])).result()
+
+    def _follow_anchor(
+        self, source: int, luma_a: np.ndarray, key: int, luma_key: np.ndarray, packed: np.ndarray
+    ) -> Motion:
+        motion = self._follow(source, luma_a, key, luma_key)
+        fetched, agreement, _ = _fetch(packed, motion.flow, luma_a, REANCHOR_SIGMA)
+        return dataclasses.replace(motion, recalled=fetched, recall_weight=motion.trust * agreement)
+
+    def _follow_tracked(
+        self,
+        source: int,
+        luma_a: np.ndarray,
+        target: int,
+        luma_b: np.ndarray,
+        before: Future[Motion] | None,
+        packed: np.ndarray,
+    ) -> Motion:
+        """The step's flows, and where each pixel was in the keyframe: the step's flow composed
+        with the previous step's flow to the keyframe (``before``, already done: the worker takes
+        its jobs in order), where the keyframe's chroma is fetched."""
+        motion = self._follow(source, luma_a, target, luma_b)
+        to_keyframe = motion.flow
+        if before is not None:
+            to_keyframe = compose(motion.flow, before.result().to_keyframe)
+        fetched, agreement, inside = _fetch(packed, to_keyframe, luma_a, self.settings.track_sigma)
+        return dataclasses.replace(
+            motion, to_keyframe=to_keyframe, recalled=fetched, recall_weight=agreement * inside
+        )
+
+    def _follow(self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray) -> Motion:
         (a, small_a), (b, small_b) = (
             self._flow_input(source, luma_a),
             self._flow_input(target, luma_b),
@@ -220,7 +300,7 @@ class ChainStep:
         trust = consistency(forward, self.check_flow(small_b, small_a), self.settings.check_sigma)
         if forward is not flow:
             trust = cv2.resize(trust, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_LINEAR)
-        return flow, trust
+        return Motion(flow, trust)
 
     def __call__(
         self,
@@ -235,8 +315,9 @@ class ChainStep:
         ``keyframe`` (its index and chroma); with ``reanchor`` the keyframe is also followed to
         directly, so that drift does not accumulate."""
         luma = self.lumas[index]
-        to_prev, step_trust = self.follow(index, prev_index)
-        trust = warp(previous.confidence, to_prev) * step_trust
+        motion = self.follow(index, prev_index, keyframe)
+        to_prev = motion.flow
+        trust = warp(previous.confidence, to_prev) * motion.trust
         if previous.matched is None:
             ab, carried = warp(previous.ab, to_prev), None
         else:  # one remap for both: four channels take OpenCV's fast path, five do not
@@ -245,23 +326,10 @@ class ChainStep:
         distance = previous.distance + 1
         if reanchor:
             ab, trust = self._reanchor(ab, trust, index, keyframe, distance)
-        origin = None
-        if self.settings.track_sigma > 0:
-            origin = warp(_origin(previous, luma.shape), to_prev, OUTSIDE)
-            ab = self._recall(ab, origin, index, keyframe)
+        if motion.recalled is not None:  # the keyframe's own colour where the luma still matches
+            ab = mix(motion.recalled, ab, motion.recall_weight)
         repaired = refine(ab, trust, luma, prior, self.settings)
-        return Candidate(repaired.ab, repaired.confidence, distance, carried, origin)
-
-    def _recall(
-        self, ab: np.ndarray, origin: np.ndarray, index: int, keyframe: tuple[int, np.ndarray]
-    ) -> np.ndarray:
-        """``ab`` with the keyframe's own colour at each pixel's tracked place (``origin``),
-        weighted by how well the keyframe's luma there matches this frame's."""
-        key_luma, key_a, key_b, inside = cv2.split(
-            cv2.remap(self._keyframe(*keyframe), origin, None, cv2.INTER_LINEAR)
-        )
-        agreement = luma_agreement(key_luma, self.lumas[index], self.settings.track_sigma)
-        return mix(cv2.merge([key_a, key_b]), ab, agreement * inside)
+        return Candidate(repaired.ab, repaired.confidence, distance, carried)
 
     def _reanchor(
         self,
@@ -272,20 +340,16 @@ class ChainStep:
         distance: int,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Blend in chroma fetched straight from the keyframe where that flow is trustworthy."""
-        key, key_ab = anchor
-        luma = self.lumas[index]
-        to_key, key_trust = self.follow(index, key)
-        # luma and chroma in one remap: four channels take OpenCV's fast path, two do not
-        key_luma, key_a, key_b, _ = cv2.split(warp(self._keyframe(key, key_ab), to_key))
-        direct = key_trust * luma_agreement(key_luma, luma, REANCHOR_SIGMA)
+        direct = self.anchor(index, anchor)
         chained = trust * self.settings.decay**distance
-        blended = mix(cv2.merge([key_a, key_b]), ab, direct / np.maximum(direct + chained, 1e-6))
-        return blended, np.maximum(trust, direct).astype(np.float32)
+        weight = direct.recall_weight
+        blended = mix(direct.recalled, ab, weight / np.maximum(weight + chained, 1e-6))
+        return blended, np.maximum(trust, weight).astype(np.float32)
 
     def _keyframe(self, key: int, key_ab: np.ndarray) -> np.ndarray:
         """Keyframe ``key``'s luma, chroma and a plane of ones (0 where a sample falls outside
-        it) as one four-channel image, made once per keyframe: four channels take OpenCV's fast
-        remap."""
+        it) as one four-channel image, made once per keyframe (on the caller's thread: it reads
+        ``lumas``): four channels take OpenCV's fast remap."""
         packed = self._keyframes.get(key)
         if packed is None:
             luma = np.asarray(self.lumas[key], np.float32)
@@ -415,9 +479,9 @@ def propagate_shot(
             if current is not None and position + 1 < len(order):  # the next step's flows
                 following, distance = order[position + 1], current.distance + 1
                 if following not in keyframes:
-                    step.expect(following, index)
+                    step.expect(following, index, (key, keyframes[key]))
                     if reanchors(distance + (index not in keyframes)):
-                        step.expect(following, key)
+                        step.expect_anchor(following, (key, keyframes[key]))
             if index not in keyframes and current is not None:
                 distance = current.distance + 1
                 current = step(
