@@ -165,6 +165,20 @@ def test_tracked_places_follow_a_pan_up_to_the_strip_that_entered_the_picture() 
     assert inner[..., 0].max() < width - 1
 
 
+def test_a_step_whose_chain_was_not_tracked_to_it_runs_untracked() -> None:
+    """Tracking needs the chain's previous step's flow to the keyframe; asked for a step whose
+    previous one was not tracked, the step gives its flow without tracking instead of failing."""
+    frames = _panning_frames(4, (2, 1))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    key_ab = color.rgb_to_lab(frames[0])[..., 1:]
+    step = ChainStep(lumas, PropagationSettings())
+    untracked = step.follow(2, 1, (0, key_ab))
+    first = step.follow(1, 0, (0, key_ab))  # from the keyframe itself: tracked
+    step.close()
+    assert untracked.to_keyframe is None and untracked.flow.shape == (96, 128, 2)
+    assert first.to_keyframe is not None and first.recall_weight.max() > 0.9
+
+
 def test_flow_worker_stops_when_a_shot_is_abandoned() -> None:
     """The thread that computes flows ahead ends with the shot, also when its consumer stops
     reading half way (an error downstream, a cancelled job)."""

@@ -86,7 +86,10 @@ class PropagationSettings:
     # -0.06 dB. Composing the flows with the border replicated (flow.compose) instead of warping
     # the places with a far-off marker beyond the border, which bilinear sampling spread one
     # pixel a frame into the tracked places next to wherever the picture had entered: +0.04 dB
-    # (proxy 31.010 -> 31.048); with it sigma 0.03: -0.014, re-anchoring every 6: -0.023.
+    # (31.01 -> 31.05, gains on 19 of 20 clips; proxy 31.010 -> 31.048); with it (proxy)
+    # sigma 0.03: -0.014 dB, re-anchoring every 6: -0.023, fill_confidence 0.25 / 0.45 / 0.15:
+    # +0.011 / -0.028 / -0.055, decay 0.95: -0.023, matching every 4th frame: +0.087 for about
+    # 7 % of the frame rate (16.3 -> 15.3 frames/s, medians of three side by side).
     track_sigma: float = 0.02  # 0: no tracking
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
@@ -147,9 +150,10 @@ class Motion:
 
     flow: np.ndarray  # (H, W, 2) from the step's frame to the frame before it in the chain
     trust: np.ndarray  # (H, W) the flow's forward-backward consistency
-    # With tracking: the flow to the chain's keyframe (the step flows composed), the keyframe's
-    # ab at each pixel's place there, and how much that colour is worth (luma agreement, 0
-    # where the place is outside the keyframe).
+    # With tracking: the flow to the chain's keyframe (the step flows composed). With tracking
+    # or for re-anchoring: the keyframe's ab at each pixel's place there, and how much that
+    # colour is worth (the luma agreement, 0 where the place is outside the keyframe; for
+    # re-anchoring also times the direct flow's consistency).
     to_keyframe: np.ndarray | None = None
     recalled: np.ndarray | None = None
     recall_weight: np.ndarray | None = None
@@ -162,10 +166,12 @@ class ChainStep:
     colour, so they are computed one step ahead on a worker thread (:meth:`expect`, a
     :class:`Motion` per step) while this thread warps and repairs the colour of the step before:
     on the 2-core benchmark machine the flows alone raised the end-to-end frame rate by about
-    7 % (the engine's numpy and OpenCV work between flows leaves a core partly idle); the
-    tracking and re-anchoring's keyframe fetch moved there too: 15.2 -> 16.8 frames/s (medians of
-    three side-by-side runs of a 240-frame 480p clip). The worker alone touches the DIS instances
-    and their input cache. :meth:`close` stops it.
+    7 % (the engine's numpy and OpenCV work between flows leaves a core partly idle). Moving the
+    tracking and re-anchoring's keyframe fetch there too measured 15.2 -> 16.8 frames/s in one
+    comparison and 15.6 -> 15.5 in another (medians of three side-by-side runs of a 240-frame
+    480p clip each): with both cores busy, moving work between threads only helps while one of
+    them waits. The worker alone touches the DIS instances and their input cache. :meth:`close`
+    stops it.
     """
 
     #: Flow inputs kept: the two frames of a step and the keyframe re-anchored on every few steps.
@@ -181,7 +187,7 @@ class ChainStep:
         self._inputs: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._keyframes: dict[int, np.ndarray] = {}
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="videocolor-flow")
-        self._pending: dict[tuple[int, int], Future[Motion]] = {}
+        self._pending: dict[tuple[str, int, int], Future[Motion]] = {}  # ("step"|"anchor", ...)
         # the tracked step that left each (frame, keyframe) last, for the chain's next step
         self._tracked: dict[tuple[int, int], Future[Motion]] = {}
 
@@ -226,12 +232,13 @@ class ChainStep:
         if ("step", source, target) in self._pending:
             return
         a, b = self.lumas[source], self.lumas[target]
-        if keyframe is None or self.settings.track_sigma <= 0:
+        key = keyframe[0] if keyframe is not None else None
+        before = None if target == key else self._tracked.pop((target, key), None)
+        if key is None or self.settings.track_sigma <= 0 or (target != key and before is None):
+            # untracked: asked so, or the step that reached ``target`` was not tracked
             job = self._worker.submit(self._follow, source, a, target, b)
         else:
-            key, key_ab = keyframe
-            before = None if target == key else self._tracked.pop((target, key))
-            packed = self._keyframe(key, key_ab)
+            packed = self._keyframe(*keyframe)
             job = self._worker.submit(self._follow_tracked, source, a, target, b, before, packed)
             self._tracked[source, key] = job
         self._pending["step", source, target] = job
