@@ -176,7 +176,7 @@ def test_a_step_whose_chain_was_not_tracked_to_it_runs_untracked() -> None:
     first = step.follow(1, 0, (0, key_ab))  # from the keyframe itself: tracked
     step.close()
     assert untracked.to_keyframe is None and untracked.flow.shape == (96, 128, 2)
-    assert first.to_keyframe is not None and first.recall_weight.max() > 0.9
+    assert first.to_keyframe is not None and first.keyframe_weight.max() > 0.9
 
 
 def test_flow_worker_stops_when_a_shot_is_abandoned() -> None:

@@ -148,15 +148,16 @@ def _fetch(
 class Motion:
     """What one step of a chain needs that depends on the frames alone, never on the colour."""
 
-    flow: np.ndarray  # (H, W, 2) from the step's frame to the frame before it in the chain
+    # (H, W, 2) from the step's frame to the one before it (re-anchoring: to the keyframe)
+    flow: np.ndarray
     trust: np.ndarray  # (H, W) the flow's forward-backward consistency
     # With tracking: the flow to the chain's keyframe (the step flows composed). With tracking
     # or for re-anchoring: the keyframe's ab at each pixel's place there, and how much that
     # colour is worth (the luma agreement, 0 where the place is outside the keyframe; for
     # re-anchoring also times the direct flow's consistency).
     to_keyframe: np.ndarray | None = None
-    recalled: np.ndarray | None = None
-    recall_weight: np.ndarray | None = None
+    keyframe_ab: np.ndarray | None = None
+    keyframe_weight: np.ndarray | None = None
 
 
 class ChainStep:
@@ -273,7 +274,9 @@ class ChainStep:
     ) -> Motion:
         motion = self._follow(source, luma_a, key, luma_key)
         fetched, agreement, _ = _fetch(packed, motion.flow, luma_a, REANCHOR_SIGMA)
-        return dataclasses.replace(motion, recalled=fetched, recall_weight=motion.trust * agreement)
+        return dataclasses.replace(
+            motion, keyframe_ab=fetched, keyframe_weight=motion.trust * agreement
+        )
 
     def _follow_tracked(
         self,
@@ -293,7 +296,7 @@ class ChainStep:
             to_keyframe = compose(motion.flow, before.result().to_keyframe)
         fetched, agreement, inside = _fetch(packed, to_keyframe, luma_a, self.settings.track_sigma)
         return dataclasses.replace(
-            motion, to_keyframe=to_keyframe, recalled=fetched, recall_weight=agreement * inside
+            motion, to_keyframe=to_keyframe, keyframe_ab=fetched, keyframe_weight=agreement * inside
         )
 
     def _follow(self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray) -> Motion:
@@ -333,8 +336,8 @@ class ChainStep:
         distance = previous.distance + 1
         if reanchor:
             ab, trust = self._reanchor(ab, trust, index, keyframe, distance)
-        if motion.recalled is not None:  # the keyframe's own colour where the luma still matches
-            ab = mix(motion.recalled, ab, motion.recall_weight)
+        if motion.keyframe_ab is not None:  # the keyframe's own colour where the luma still matches
+            ab = mix(motion.keyframe_ab, ab, motion.keyframe_weight)
         repaired = refine(ab, trust, luma, prior, self.settings)
         return Candidate(repaired.ab, repaired.confidence, distance, carried)
 
@@ -349,8 +352,8 @@ class ChainStep:
         """Blend in chroma fetched straight from the keyframe where that flow is trustworthy."""
         direct = self.anchor(index, anchor)
         chained = trust * self.settings.decay**distance
-        weight = direct.recall_weight
-        blended = mix(direct.recalled, ab, weight / np.maximum(weight + chained, 1e-6))
+        weight = direct.keyframe_weight
+        blended = mix(direct.keyframe_ab, ab, weight / np.maximum(weight + chained, 1e-6))
         return blended, np.maximum(trust, weight).astype(np.float32)
 
     def _keyframe(self, key: int, key_ab: np.ndarray) -> np.ndarray:
