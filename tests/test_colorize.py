@@ -37,6 +37,20 @@ def _panning_frames(count: int, step: tuple[int, int]) -> list[np.ndarray]:
     return frames
 
 
+#: Pixels a frame the photo of :func:`_subpixel_pan` moves by, right and down.
+SUBPIXEL_PAN = (0.37, 0.23)
+
+
+def _subpixel_pan(steps: int) -> list[np.ndarray]:
+    """A 220x160 view of a photo panned by :data:`SUBPIXEL_PAN` a frame: ``steps`` + 1 frames."""
+    photo = cv2.resize(skdata.astronaut(), (320, 320)).astype(np.float32) / 255
+    frames = []
+    for t in range(steps + 1):
+        shift = np.float32([[1, 0, -SUBPIXEL_PAN[0] * t], [0, 1, -SUBPIXEL_PAN[1] * t]])
+        frames.append(cv2.warpAffine(photo, shift, (320, 320))[40:200, 40:260])
+    return frames
+
+
 def test_known_translation_is_propagated_with_near_zero_chroma_error() -> None:
     frames = _panning_frames(12, (3, 2))
     lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
@@ -115,11 +129,7 @@ def test_tracking_the_keyframe_keeps_colour_sharp_over_a_long_subpixel_pan() -> 
     """Colour warped again at every step is resampled every time and blurs; sampling the
     keyframe once at each pixel's tracked place does not. A photo panned by a fraction of a
     pixel a frame, 40 frames from its keyframe, without re-anchoring (which would hide it)."""
-    photo = cv2.resize(skdata.astronaut(), (320, 320)).astype(np.float32) / 255
-    frames = []
-    for t in range(41):
-        shift = np.float32([[1, 0, -0.37 * t], [0, 1, -0.23 * t]])
-        frames.append(cv2.warpAffine(photo, shift, (320, 320))[40:200, 40:260])
+    frames = _subpixel_pan(40)
     lumas = [color.rgb_to_luma(f) for f in frames]
     key_ab = color.rgb_to_lab(frames[0])[..., 1:]
     truth = color.rgb_to_lab(frames[-1])[..., 1:]
@@ -139,12 +149,8 @@ def test_tracked_places_follow_a_pan_up_to_the_strip_that_entered_the_picture() 
     """Each pixel's tracked place in the keyframe is where the pan put it, 40 subpixel steps on,
     and the only pixels placed outside the keyframe are the strip of new picture at the edge: the
     pixels beside that strip are not lost one more column a frame."""
-    photo = cv2.resize(skdata.astronaut(), (320, 320)).astype(np.float32) / 255
-    steps, pan = 40, (0.37, 0.23)
-    frames = []
-    for t in range(steps + 1):
-        shift = np.float32([[1, 0, -pan[0] * t], [0, 1, -pan[1] * t]])
-        frames.append(cv2.warpAffine(photo, shift, (320, 320))[40:200, 40:260])
+    steps = 40
+    frames = _subpixel_pan(steps)
     lumas = [color.rgb_to_luma(f) for f in frames]
     key_ab = color.rgb_to_lab(frames[0])[..., 1:]
     prior = ColourPrior([lumas[0]], [key_ab])
@@ -155,7 +161,7 @@ def test_tracked_places_follow_a_pan_up_to_the_strip_that_entered_the_picture() 
     to_keyframe = step.follow(steps, steps - 1, (0, key_ab)).to_keyframe
     step.close()
     width = lumas[0].shape[1]
-    travelled = np.asarray(pan) * steps  # 14.8 and 9.2 pixels
+    travelled = np.asarray(SUBPIXEL_PAN) * steps  # 14.8 and 9.2 pixels
     places = to_keyframe + np.dstack(np.meshgrid(np.arange(width), np.arange(160)))
     inner = places[16:-16, 16 : width - 32]
     # DIS's own error, composed over 40 steps, is about a pixel

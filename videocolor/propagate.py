@@ -31,7 +31,6 @@ from videocolor.flow import (
     compose,
     consistency,
     resize_flow,
-    sampling_map,
     to_flow_input,
     warp,
 )
@@ -138,9 +137,7 @@ def _fetch(
     """A keyframe's chroma fetched along ``flow`` (the keyframe packed as luma, a, b, ones: one
     remap), with the luma agreement there (:func:`luma_agreement`) and where the flow lands
     inside the keyframe (1) or beyond it (0)."""
-    key_luma, key_a, key_b, inside = cv2.split(
-        cv2.remap(packed, sampling_map(flow), None, cv2.INTER_LINEAR)
-    )
+    key_luma, key_a, key_b, inside = cv2.split(warp(packed, flow))
     return cv2.merge([key_a, key_b]), luma_agreement(key_luma, luma, sigma), inside
 
 
@@ -233,15 +230,16 @@ class ChainStep:
         if ("step", source, target) in self._pending:
             return
         a, b = self.lumas[source], self.lumas[target]
-        key = keyframe[0] if keyframe is not None else None
-        before = None if target == key else self._tracked.pop((target, key), None)
-        if key is None or self.settings.track_sigma <= 0 or (target != key and before is None):
-            # untracked: asked so, or the step that reached ``target`` was not tracked
-            job = self._worker.submit(self._follow, source, a, target, b)
-        else:
+        tracked, before = keyframe is not None and self.settings.track_sigma > 0, None
+        if tracked and target != keyframe[0]:
+            before = self._tracked.pop((target, keyframe[0]), None)
+            tracked = before is not None  # else the step that reached ``target`` was untracked
+        if tracked:
             packed = self._keyframe(*keyframe)
             job = self._worker.submit(self._follow_tracked, source, a, target, b, before, packed)
-            self._tracked[source, key] = job
+            self._tracked[source, keyframe[0]] = job
+        else:
+            job = self._worker.submit(self._follow, source, a, target, b)
         self._pending["step", source, target] = job
 
     def follow(
