@@ -30,6 +30,7 @@ from videocolor.flow import (
     Preset,
     compose,
     consistency,
+    inside_mask,
     resize_flow,
     to_flow_input,
     warp,
@@ -90,6 +91,14 @@ class PropagationSettings:
     # +0.011 / -0.028 / -0.055, decay 0.95: -0.023, matching every 4th frame: +0.087 for about
     # 7 % of the frame rate (16.3 -> 15.3 frames/s, medians of three side by side).
     track_sigma: float = 0.02  # 0: no tracking
+    # A pixel entering the picture (its flow lands beyond the previous frame) takes the colour
+    # at the edge it enters from, as the border is replicated, trusted ``edge_trust`` times the
+    # confidence there: the picture usually goes on as it was at its edge (a wall, a lawn, the
+    # sky), and the repair still corrects it against the frame's luma. Before, it had no colour
+    # and no trust, and the repair alone guessed it. Measured (proxy): +0.11 dB (31.05 -> 31.16)
+    # and 4 % less flicker (CDC 0.00473 -> 0.00455); 0.15 and 0.5: the same, 1.0: -0.9 dB (the
+    # strip that enters keeps its trust and is never repaired).
+    edge_trust: float = 0.3
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
     refine_eps: float = 1e-3
@@ -239,7 +248,7 @@ class ChainStep:
             job = self._worker.submit(self._follow_tracked, source, a, target, b, before, packed)
             self._tracked[source, keyframe[0]] = job
         else:
-            job = self._worker.submit(self._follow, source, a, target, b)
+            job = self._worker.submit(self._follow_step, source, a, target, b)
         self._pending["step", source, target] = job
 
     def follow(
@@ -288,7 +297,7 @@ class ChainStep:
         """The step's flows, and where each pixel was in the keyframe: the step's flow composed
         with the previous step's flow to the keyframe (``before``, already done: the worker takes
         its jobs in order), where the keyframe's chroma is fetched."""
-        motion = self._follow(source, luma_a, target, luma_b)
+        motion = self._follow_step(source, luma_a, target, luma_b)
         to_keyframe = motion.flow
         if before is not None:
             to_keyframe = compose(motion.flow, before.result().to_keyframe)
@@ -296,6 +305,17 @@ class ChainStep:
         return dataclasses.replace(
             motion, to_keyframe=to_keyframe, keyframe_ab=fetched, keyframe_weight=agreement * inside
         )
+
+    def _follow_step(
+        self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray
+    ) -> Motion:
+        """A chain step's flow and trust: where the flow leaves the frame before (the picture
+        entering), the colour at its edge is trusted ``edge_trust`` (:class:`PropagationSettings`)."""
+        motion = self._follow(source, luma_a, target, luma_b)
+        if not self.settings.edge_trust:
+            return motion
+        entering = 1.0 - inside_mask(motion.flow)  # the flow's consistency is 0 there
+        return dataclasses.replace(motion, trust=motion.trust + self.settings.edge_trust * entering)
 
     def _follow(self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray) -> Motion:
         (a, small_a), (b, small_b) = (
@@ -325,11 +345,13 @@ class ChainStep:
         luma = self.lumas[index]
         motion = self.follow(index, prev_index, keyframe)
         to_prev = motion.flow
-        trust = warp(previous.confidence, to_prev) * motion.trust
+        edge = cv2.BORDER_REPLICATE  # what enters the picture: see PropagationSettings.edge_trust
+        trust = warp(previous.confidence, to_prev, border=edge) * motion.trust
         if previous.matched is None:
-            ab, carried = warp(previous.ab, to_prev), None
+            ab, carried = warp(previous.ab, to_prev, border=edge), None
         else:  # one remap for both: four channels take OpenCV's fast path, five do not
-            moved = cv2.split(warp(cv2.merge([previous.ab, previous.matched]), to_prev))
+            packed = cv2.merge([previous.ab, previous.matched])
+            moved = cv2.split(warp(packed, to_prev, border=edge))
             ab, carried = cv2.merge(moved[:2]), cv2.merge(moved[2:])
         distance = previous.distance + 1
         if reanchor:
