@@ -81,8 +81,11 @@ def warp_only(
 
     Flow (DIS medium, on 8-bit luma, full resolution) from each frame to the one before pulls
     the previous frame's chroma onto it with bilinear ``cv2.remap``; no occlusion handling, no
-    refinement, no fill (what enters from outside the frame has no colour). It isolates what
-    flow alone carries. Frames before the first reference are grey.
+    refinement, no fill. What enters the picture takes the colour at the edge it comes from (the
+    border replicated), as the plain warp chain that calibrates the benchmark does: left without
+    colour it scored 1.8 dB lower on the first 40 frames of DAVIS-2016 val (29.10 against 30.87
+    dB), a gap that says nothing about flow. It isolates what flow alone carries. Frames before
+    the first reference are grey.
     """
     estimator = FlowEstimator("medium")
     ab, previous = None, None
@@ -91,7 +94,7 @@ def warp_only(
         if position in references:
             ab = _reference_ab(references[position], luma.shape)
         elif ab is not None:
-            ab = warp(ab, estimator(current, previous))
+            ab = warp(ab, estimator(current, previous), border=cv2.BORDER_REPLICATE)
         previous = current
         yield _neutral(luma.shape) if ab is None else lab_chroma_to_cbcr(luma, ab, matrix)
 
