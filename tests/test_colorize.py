@@ -171,6 +171,32 @@ def test_tracked_places_follow_a_pan_up_to_the_strip_that_entered_the_picture() 
     assert inner[..., 0].max() < width - 1
 
 
+def test_picture_entering_at_the_edge_takes_the_colour_it_continues() -> None:
+    """A pan over two colour bands of the same luma texture: what enters on the right goes on
+    the band at the frame's edge, and takes its colour (edge trust) rather than what the fill
+    guesses from luma alone, which also finds the other band's."""
+    rng = np.random.default_rng(0)
+    texture = cv2.GaussianBlur(rng.random((96, 400)).astype(np.float32), (0, 0), 2.0)
+    luma = 0.3 + 0.4 * (texture - texture.min()) / (texture.max() - texture.min())
+    ab = np.zeros((96, 400, 2), np.float32)
+    ab[:, :80] = (40, 30)
+    ab[:, 80:] = (-20, -35)
+    step, count = 6, 12
+    lumas = [luma[:, step * t : step * t + 128].copy() for t in range(count)]
+    key_ab = ab[:, :128]
+    entered = (slice(None), slice(128 - step * (count - 1), None))
+
+    def error(edge_trust: float) -> float:
+        settings = PropagationSettings(edge_trust=edge_trust)
+        prior = ColourPrior([lumas[0]], [key_ab])
+        last = list(propagate_shot(lumas, {0: key_ab}, prior, settings))[-1]
+        truth = ab[:, step * (count - 1) : step * (count - 1) + 128]
+        return float(np.abs(last[entered] - truth[entered]).mean())
+
+    with_edge, without = error(0.3), error(0.0)
+    assert with_edge < 1.0 and with_edge < 0.5 * without, (with_edge, without)
+
+
 def test_a_step_whose_chain_was_not_tracked_to_it_runs_untracked() -> None:
     """Tracking needs the chain's previous step's flow to the keyframe; asked for a step whose
     previous one was not tracked, the step gives its flow without tracking instead of failing."""

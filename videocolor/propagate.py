@@ -310,7 +310,8 @@ class ChainStep:
         self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray
     ) -> Motion:
         """A chain step's flow and trust: where the flow leaves the frame before (the picture
-        entering), the colour at its edge is trusted ``edge_trust`` (:class:`PropagationSettings`)."""
+        entering), the colour at its edge is trusted ``edge_trust``
+        (:class:`PropagationSettings`)."""
         motion = self._follow(source, luma_a, target, luma_b)
         if not self.settings.edge_trust:
             return motion
