@@ -193,7 +193,7 @@ def test_picture_entering_at_the_edge_takes_the_colour_it_continues() -> None:
         truth = ab[:, step * (count - 1) : step * (count - 1) + 128]
         return float(np.abs(last[entered] - truth[entered]).mean())
 
-    with_edge, without = error(0.3), error(0.0)
+    with_edge, without = error(PropagationSettings().edge_trust), error(0.0)
     assert with_edge < 1.0 and with_edge < 0.5 * without, (with_edge, without)
 
 

@@ -96,8 +96,11 @@ class PropagationSettings:
     # confidence there: the picture usually goes on as it was at its edge (a wall, a lawn, the
     # sky), and the repair still corrects it against the frame's luma. Before, it had no colour
     # and no trust, and the repair alone guessed it. Measured (proxy): +0.11 dB (31.05 -> 31.16)
-    # and 4 % less flicker (CDC 0.00473 -> 0.00455); 0.15 and 0.5: the same, 1.0: -0.9 dB (the
-    # strip that enters keeps its trust and is never repaired). With it (proxy, not kept):
+    # and 2 % less flicker (CDC 0.00473 -> 0.00462); 0.15, 0.3 and 0.5: the same, 1.0: -0.9 dB
+    # (the strip that enters keeps its trust and is never repaired). Without matching
+    # (match_every 0) 0.1 and 0.15 gain too (30.56 against 30.52 before) but 0.3 loses 0.21 dB
+    # on the bench (soapbox -0.96, libby -0.85): nothing then draws a wrong edge colour towards
+    # what the new thing matches in the keyframe. With 0.3 (proxy, not kept):
     # tracking also fetching the keyframe's edge colour for places beyond it, at half the luma
     # agreement: +0.016 (whole: -0.020); tracking fetching the keyframe's guided-filter
     # coefficients (radius 1 or 2) applied to the frame's luma instead of its colour: +0.026,
@@ -105,7 +108,7 @@ class PropagationSettings:
     # -0.028; fill_confidence 0.25: +0.006; match_share 0.3: +0.011; refine_eps 3e-4: +0.004;
     # refine_radius 6: -0.018; the repair mixed in by trust**0.6 / trust**1.6: -0.017 / +0.007;
     # the output's chroma shrunk towards grey by 0.2 of its doubt: -0.46 dB (first 40 frames).
-    edge_trust: float = 0.3
+    edge_trust: float = 0.1
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
     refine_eps: float = 1e-3
