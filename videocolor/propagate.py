@@ -30,8 +30,8 @@ from videocolor.flow import (
     Preset,
     compose,
     consistency,
-    inside_mask,
     resize_flow,
+    sampling_map,
     to_flow_input,
     warp,
 )
@@ -327,8 +327,11 @@ class ChainStep:
         motion = self._follow(source, luma_a, target, luma_b)
         if not self.settings.edge_trust:
             return motion
-        entering = 1.0 - inside_mask(motion.flow)  # the flow's consistency is 0 there
-        return dataclasses.replace(motion, trust=motion.trust + self.settings.edge_trust * entering)
+        height, width = motion.flow.shape[:2]
+        inside = cv2.inRange(sampling_map(motion.flow), (0.0, 0.0), (width - 1.0, height - 1.0))
+        entering = cv2.bitwise_not(inside).astype(np.float32)  # 255; the consistency is 0 there
+        trust = cv2.scaleAdd(entering, self.settings.edge_trust / 255.0, motion.trust)
+        return dataclasses.replace(motion, trust=trust)
 
     def _follow(self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray) -> Motion:
         (a, small_a), (b, small_b) = (
