@@ -100,13 +100,16 @@ def _remap(data: np.ndarray, coords: np.ndarray, border_value: float, border: in
     )
 
 
-def inside_mask(flow: np.ndarray) -> np.ndarray:
-    """1 where the flow lands inside the target frame, else 0 (float32)."""
-    coords = sampling_map(flow)
-    height, width = flow.shape[:2]
-    x, y = coords[..., 0], coords[..., 1]
-    inside = (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
-    return inside.astype(np.float32)
+def lands_inside(flow: np.ndarray) -> np.ndarray:
+    """255 where the flow lands inside the target frame, else 0 (uint8, for OpenCV's masks)."""
+    return _lands_inside(sampling_map(flow))
+
+
+def _lands_inside(coords: np.ndarray) -> np.ndarray:
+    """255 where sampling coordinates (H, W, 2) fall inside their frame, else 0 (uint8): one
+    OpenCV pass, about half the time of the same test in numpy."""
+    height, width = coords.shape[:2]
+    return cv2.inRange(coords, (0.0, 0.0), (width - 1.0, height - 1.0))
 
 
 def consistency(forward: np.ndarray, backward: np.ndarray, sigma: float = 1.0) -> np.ndarray:
@@ -126,8 +129,7 @@ def consistency(forward: np.ndarray, backward: np.ndarray, sigma: float = 1.0) -
     gy = cv2.Sobel(forward, cv2.CV_32F, 0, 1, ksize=3)
     boundary = (_squared_norm(gx) + _squared_norm(gy)) * (1.0 / 64.0)  # Sobel's 3x3 sums 8x
     trust = cv2.exp(-(error / tolerance + boundary / (0.01 * forward_norm + 0.5)))
-    height, width = forward.shape[:2]
-    trust[cv2.inRange(coords, (0.0, 0.0), (width - 1.0, height - 1.0)) == 0] = 0.0
+    trust[_lands_inside(coords) == 0] = 0.0
     return trust
 
 

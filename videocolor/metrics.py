@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from videocolor.color import rgb_to_lab
-from videocolor.flow import inside_mask, warp
+from videocolor.flow import lands_inside, warp
 
 Space = Literal["ab", "rgb"]
 
@@ -397,7 +397,7 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     grads = [np.gradient(forward[..., c].astype(np.float64)) for c in range(2)]
     gradient2 = sum(gy**2 + gx**2 for gy, gx in grads)
     boundary = gradient2 > 0.01 * f2 + 0.002
-    return consistent & ~boundary & (inside_mask(forward) > 0)
+    return consistent & ~boundary & (lands_inside(forward) > 0)
 
 
 def warp_error_pairs(

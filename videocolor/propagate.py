@@ -30,8 +30,8 @@ from videocolor.flow import (
     Preset,
     compose,
     consistency,
+    lands_inside,
     resize_flow,
-    sampling_map,
     to_flow_input,
     warp,
 )
@@ -327,9 +327,7 @@ class ChainStep:
         motion = self._follow(source, luma_a, target, luma_b)
         if not self.settings.edge_trust:
             return motion
-        height, width = motion.flow.shape[:2]
-        inside = cv2.inRange(sampling_map(motion.flow), (0.0, 0.0), (width - 1.0, height - 1.0))
-        entering = cv2.bitwise_not(inside).astype(np.float32)  # 255; the consistency is 0 there
+        entering = cv2.bitwise_not(lands_inside(motion.flow)).astype(np.float32)  # 255 or 0
         trust = cv2.scaleAdd(entering, self.settings.edge_trust / 255.0, motion.trust)
         return dataclasses.replace(motion, trust=trust)
 
