@@ -39,6 +39,9 @@ def test_lightness_of_grey_matches_lab() -> None:
     y = np.linspace(0, 1, 11, dtype=np.float32)
     grey = np.repeat(y[:, None], 3, axis=1)
     assert np.allclose(color.luma_to_lightness(y), color.rgb_to_lab(grey)[:, 0], atol=1e-3)
+    # luma beyond [0, 1] (a superwhite, a negative undershoot) is black's or white's lightness
+    outside = color.luma_to_lightness(np.array([[-0.2, 0.0, 1.0, 1.5]], np.float32))
+    assert np.allclose(outside, [[0.0, 0.0, 100.0, 100.0]], atol=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +104,17 @@ def test_lab_chroma_to_cbcr_keeps_hue() -> None:
     assert reddish[0, 1] > 0.05  # Cr up for a red hue
     neutral = color.lab_chroma_to_cbcr(y, np.zeros((1, 2), np.float32), "bt709")
     assert np.abs(neutral).max() < 1e-3
+
+
+@pytest.mark.parametrize("matrix", ["bt601", "bt709"])
+def test_lab_chroma_to_cbcr_of_a_frame_is_the_colour_conversion(matrix: str) -> None:
+    """The frame path (OpenCV kernels) gives the chroma of the plain conversion chain, Y' to L,
+    Lab to R'G'B' clipped, R'G'B' to Y'CbCr, as one contiguous Cb/Cr image."""
+    rng = np.random.default_rng(3)
+    y = rng.random((24, 40), dtype=np.float32)
+    ab = ((rng.random((24, 40, 2)) - 0.5) * 200).astype(np.float32)  # some far out of gamut
+    cbcr = color.lab_chroma_to_cbcr(y, ab, matrix)
+    lab = np.dstack([color.luma_to_lightness(y), ab])
+    expected = color.rgb_to_ycbcr(color.lab_to_rgb(lab), matrix)[..., 1:]
+    assert cbcr.shape == (24, 40, 2) and cbcr.flags.c_contiguous
+    assert np.allclose(cbcr, expected, atol=1e-6)

@@ -87,6 +87,24 @@ def test_confident_pixels_keep_their_chained_colour() -> None:
     assert np.allclose(with_matched_colour(candidate, 0.25).ab[2:], 15.0)
 
 
+def test_places_the_chain_is_sure_of_keep_its_colour(matcher: ReferenceMatcher) -> None:
+    """Matching only spends the attention where the chain is unsure: a sure half keeps the
+    chain's colour, an unsure half gets the keyframe's colour as if matched alone."""
+    key_luma, key_ab = _luma_ab(photos.chelsea())
+    memory = matcher.memory([key_luma], [key_ab])
+    chain_ab = np.full_like(key_ab, 30.0)
+    confidence = np.ones(key_luma.shape, np.float32)
+    confidence[:, : key_luma.shape[1] // 2] = 0.0  # the left half unsure
+    alone = matcher(key_luma, memory)
+    known = matcher(key_luma, memory, (chain_ab, confidence))
+    middle = key_luma.shape[1] // 2  # the edge-following upsampling blends across it: skip 64 px
+    left, right = slice(None, middle - 64), slice(middle + 64, None)
+    assert np.allclose(known[:, left], alone[:, left], atol=1e-3)
+    assert np.abs(known[:, right] - 30.0).max() < 1.0
+    truth = key_ab[:, right]
+    assert _error(alone[:, right], truth) < 0.5 * _error(chain_ab[:, right], truth)
+
+
 def test_missing_feature_model_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(ModelError, match=r"python -m export\.features"):
         ReferenceMatcher(tmp_path / "none.onnx")

@@ -180,8 +180,8 @@ def propagate_working(
         matcher = shared_matcher(settings.device)
         memory = matcher.memory(ref_lumas, list(keyframes.values()))
 
-        def matched(index: int) -> np.ndarray:
-            return matcher(lumas[index], memory)
+        def matched(index: int, chain: Candidate) -> np.ndarray:
+            return matcher(lumas[index], memory, (chain.ab, chain.confidence))
 
     return propagate_shot(lumas, keyframes, prior, settings.propagation, finish, matched)
 

@@ -33,11 +33,21 @@ def per_channel(weight: np.ndarray, channels: int) -> np.ndarray:
     return cv2.merge([weight] * channels).reshape(*weight.shape, channels)
 
 
+#: OpenCV's linear blend divides by the weights' sum plus 1e-5: weights summing to this instead of
+#: 1 make that a relative error of 1e-10, not a 1e-5 shrink of the colour at every mix of a chain.
+_BLEND_SCALE = 1e5
+
+
 def mix(first: np.ndarray, second: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """``weight·first + (1 - weight)·second`` for (H, W, C) arrays and an (H, W) weight."""
-    first = np.asarray(first, np.float32)
-    second = np.asarray(second, np.float32)
-    return second + per_channel(weight, first.shape[-1]) * (first - second)
+    """``weight·first + (1 - weight)·second`` for (H, W, C) arrays and an (H, W) weight in [0, 1].
+
+    OpenCV's linear blend does it in one pass: at 854x480 about a third of the time of numpy's
+    temporaries, and the engine mixes several times a frame.
+    """
+    scaled = np.asarray(weight, np.float32) * np.float32(_BLEND_SCALE)
+    rest = np.float32(_BLEND_SCALE) - scaled
+    first, second = np.asarray(first, np.float32), np.asarray(second, np.float32)
+    return cv2.blendLinear(first, second, scaled, rest)
 
 
 def weighted_guided_filter(

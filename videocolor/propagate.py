@@ -30,8 +30,10 @@ from videocolor.flow import (
     Preset,
     compose,
     consistency,
-    lands_inside,
     resize_flow,
+    sample,
+    samples_inside,
+    sampling_map,
     to_flow_input,
     warp,
 )
@@ -166,6 +168,8 @@ class Motion:
 
     # (H, W, 2) from the step's frame to the one before it (re-anchoring: to the keyframe)
     flow: np.ndarray
+    # (H, W, 2) the flow's sampling map (flow.sampling_map), made here for the caller's warps
+    sampling: np.ndarray
     # (H, W) the flow's forward-backward consistency; a chain step's also trusts the picture
     # entering at the edge (PropagationSettings.edge_trust)
     trust: np.ndarray
@@ -327,7 +331,7 @@ class ChainStep:
         motion = self._follow(source, luma_a, target, luma_b)
         if not self.settings.edge_trust:
             return motion
-        entering = cv2.bitwise_not(lands_inside(motion.flow)).astype(np.float32)  # 255 or 0
+        entering = cv2.bitwise_not(samples_inside(motion.sampling)).astype(np.float32)  # 255 or 0
         trust = cv2.scaleAdd(entering, self.settings.edge_trust / 255.0, motion.trust)
         return dataclasses.replace(motion, trust=trust)
 
@@ -342,7 +346,7 @@ class ChainStep:
         trust = consistency(forward, self.check_flow(small_b, small_a), self.settings.check_sigma)
         if forward is not flow:
             trust = cv2.resize(trust, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_LINEAR)
-        return Motion(flow, trust)
+        return Motion(flow, sampling_map(flow), trust)
 
     def __call__(
         self,
@@ -358,14 +362,14 @@ class ChainStep:
         directly, so that drift does not accumulate."""
         luma = self.lumas[index]
         motion = self.follow(index, prev_index, keyframe)
-        to_prev = motion.flow
+        to_prev = motion.sampling
         edge = cv2.BORDER_REPLICATE  # what enters the picture: see PropagationSettings.edge_trust
-        trust = warp(previous.confidence, to_prev, border=edge) * motion.trust
+        trust = sample(previous.confidence, to_prev, border=edge) * motion.trust
         if previous.matched is None:
-            ab, carried = warp(previous.ab, to_prev, border=edge), None
+            ab, carried = sample(previous.ab, to_prev, border=edge), None
         else:  # one remap for both: four channels take OpenCV's fast path, five do not
             packed = cv2.merge([previous.ab, previous.matched])
-            moved = cv2.split(warp(packed, to_prev, border=edge))
+            moved = cv2.split(sample(packed, to_prev, border=edge))
             ab, carried = cv2.merge(moved[:2]), cv2.merge(moved[2:])
         distance = previous.distance + 1
         if reanchor:
@@ -481,8 +485,8 @@ def classical_finish(luma: np.ndarray, fused: Candidate | None, prior: Prior) ->
 Finish = Callable[[np.ndarray, Candidate | None, Prior], np.ndarray]
 
 #: The colour of a frame (by its index in the shot) matched straight to the shot's keyframes
-#: (:class:`videocolor.matching.ReferenceMatcher`).
-Matched = Callable[[int], np.ndarray]
+#: (:class:`videocolor.matching.ReferenceMatcher`) where its chain's candidate is unsure.
+Matched = Callable[[int, Candidate], np.ndarray]
 
 
 def propagate_shot(
@@ -532,7 +536,7 @@ def propagate_shot(
                     current, previous, index, prior, (key, keyframes[key]), reanchors(distance)
                 )
                 if match_every and distance % match_every == 0:
-                    current.matched = matched(index)
+                    current.matched = matched(index, current)
                 if current.matched is not None:
                     current = with_matched_colour(current, settings.match_share)
             previous = index
