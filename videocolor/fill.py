@@ -41,8 +41,9 @@ _BLEND_SCALE = 1e5
 def mix(first: np.ndarray, second: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """``weight·first + (1 - weight)·second`` for (H, W, C) arrays and an (H, W) weight in [0, 1].
 
-    OpenCV's linear blend does it in one pass: at 854x480 about a third of the time of numpy's
-    temporaries, and the engine mixes several times a frame.
+    OpenCV's linear blend does it in one pass over the colours (at 854x480 with two channels
+    0.5 ms against 0.65 for numpy's three temporaries), and the engine mixes several times a
+    frame.
     """
     scaled = np.asarray(weight, np.float32) * np.float32(_BLEND_SCALE)
     rest = np.float32(_BLEND_SCALE) - scaled
