@@ -92,16 +92,18 @@ def sample(
     return _remap(np.ascontiguousarray(data), coords, border_value, border)
 
 
-def compose(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+def compose(first: np.ndarray, then: np.ndarray, along: np.ndarray | None = None) -> np.ndarray:
     """The flow that moves along ``first`` and then along ``then`` (a flow defined on ``first``'s
     target frame): ``first`` plus ``then`` sampled where ``first`` lands.
 
     Beyond ``then``'s frame its border is replicated, so a pixel that has just entered the
     picture carries on its neighbours' motion and lands beyond the far frame's edge, where it
     was. A constant marker there instead would be mixed by the bilinear sampling into the pixels
-    beside it, one more column of them at every step of a pan.
+    beside it, one more column of them at every step of a pan. ``along``: ``first``'s
+    :func:`sampling_map`, where the caller has it already.
     """
-    return first + warp(then, first, border=cv2.BORDER_REPLICATE)
+    coords = sampling_map(first) if along is None else along
+    return first + sample(then, coords, border=cv2.BORDER_REPLICATE)
 
 
 def _remap(data: np.ndarray, coords: np.ndarray, border_value: float, border: int) -> np.ndarray:

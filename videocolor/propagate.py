@@ -35,7 +35,6 @@ from videocolor.flow import (
     samples_inside,
     sampling_map,
     to_flow_input,
-    warp,
 )
 from videocolor.prior import Prior
 from videocolor.spill import spill_array
@@ -154,12 +153,12 @@ def luma_agreement(fetched: np.ndarray, luma: np.ndarray, sigma: float) -> np.nd
 
 
 def _fetch(
-    packed: np.ndarray, flow: np.ndarray, luma: np.ndarray, sigma: float
+    packed: np.ndarray, coords: np.ndarray, luma: np.ndarray, sigma: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A keyframe's chroma fetched along ``flow`` (the keyframe packed as luma, a, b, ones: one
-    remap), with the luma agreement there (:func:`luma_agreement`) and where the flow lands
-    inside the keyframe (1) or beyond it (0)."""
-    key_luma, key_a, key_b, inside = cv2.split(warp(packed, flow))
+    """A keyframe's chroma fetched at ``coords`` (a flow's sampling map; the keyframe packed as
+    luma, a, b, ones: one remap), with the luma agreement there (:func:`luma_agreement`) and
+    where the flow lands inside the keyframe (1) or beyond it (0)."""
+    key_luma, key_a, key_b, inside = cv2.split(sample(packed, coords))
     return cv2.merge([key_a, key_b]), luma_agreement(key_luma, luma, sigma), inside
 
 
@@ -169,7 +168,7 @@ class Motion:
 
     # (H, W, 2) from the step's frame to the one before it (re-anchoring: to the keyframe)
     flow: np.ndarray
-    # (H, W, 2) the flow's sampling map (flow.sampling_map), made here for the caller's warps
+    # (H, W, 2) the flow's sampling map (flow.sampling_map), made once for every warp along it
     sampling: np.ndarray
     # (H, W) the flow's forward-backward consistency; a chain step's also trusts the picture
     # entering at the edge (PropagationSettings.edge_trust)
@@ -297,7 +296,7 @@ class ChainStep:
         self, source: int, luma_a: np.ndarray, key: int, luma_key: np.ndarray, packed: np.ndarray
     ) -> Motion:
         motion = self._follow(source, luma_a, key, luma_key)
-        fetched, agreement, _ = _fetch(packed, motion.flow, luma_a, REANCHOR_SIGMA)
+        fetched, agreement, _ = _fetch(packed, motion.sampling, luma_a, REANCHOR_SIGMA)
         return dataclasses.replace(
             motion, keyframe_ab=fetched, keyframe_weight=motion.trust * agreement
         )
@@ -315,10 +314,11 @@ class ChainStep:
         with the previous step's flow to the keyframe (``before``, already done: the worker takes
         its jobs in order), where the keyframe's chroma is fetched."""
         motion = self._follow_step(source, luma_a, target, luma_b)
-        to_keyframe = motion.flow
+        to_keyframe, coords = motion.flow, motion.sampling
         if before is not None:
-            to_keyframe = compose(motion.flow, before.result().to_keyframe)
-        fetched, agreement, inside = _fetch(packed, to_keyframe, luma_a, self.settings.track_sigma)
+            to_keyframe = compose(motion.flow, before.result().to_keyframe, motion.sampling)
+            coords = sampling_map(to_keyframe)
+        fetched, agreement, inside = _fetch(packed, coords, luma_a, self.settings.track_sigma)
         return dataclasses.replace(
             motion, to_keyframe=to_keyframe, keyframe_ab=fetched, keyframe_weight=agreement * inside
         )
