@@ -119,14 +119,15 @@ class WorkingLumas(Sequence[np.ndarray]):
     """A shot's frames at the working size, made when asked for and kept for the last few.
 
     The engine walks a shot one frame at a time (backward from its last keyframe, then forward)
-    and looks back only a step or two, so a few frames serve it; what it keeps of its keyframes
-    it holds itself. A copy of the whole shot made up front cost memory (or disk) in proportion
-    to the shot and, on the 2-core benchmark machine, 4.2 ms per 480p frame in first-touch page
-    faults (writing into memory already touched: 0.1 ms), far more than converting a frame when
-    it is asked for.
+    and looks back only a step or two, and the smoother hands frames out up to twice its
+    lookahead behind the walk, so a window of that many frames serves it; what it keeps of its
+    keyframes it holds itself. A copy of the whole shot made up front cost memory (or disk) in
+    proportion to the shot and, on the 2-core benchmark machine, 4.2 ms per 480p frame in
+    first-touch page faults (writing into memory already touched: 0.1 ms), far more than
+    converting a frame when it is asked for.
     """
 
-    CACHED = 8
+    CACHED = 2 * PropagationSettings.smooth_lookahead + 4
 
     def __init__(self, lumas: Sequence[np.ndarray], size: tuple[int, int]) -> None:
         self._lumas, self._size = lumas, size

@@ -133,14 +133,21 @@ def consistency(forward: np.ndarray, backward: np.ndarray, sigma: float = 1.0) -
     belongs to whichever side the warp happens to sample. Returns values in [0, 1].
     """
     coords = sampling_map(forward)
-    back_at_target = cv2.remap(backward, coords, None, cv2.INTER_LINEAR)
-    error = _squared_norm(forward + back_at_target)
-    forward_norm = _squared_norm(forward)
-    tolerance = 0.01 * (forward_norm + _squared_norm(back_at_target)) + sigma**2
-    gx = cv2.Sobel(forward, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(forward, cv2.CV_32F, 0, 1, ksize=3)
-    boundary = (_squared_norm(gx) + _squared_norm(gy)) * (1.0 / 64.0)  # Sobel's 3x3 sums 8x
-    trust = cv2.exp(-(error / tolerance + boundary / (0.01 * forward_norm + 0.5)))
+    # One plane at a time: OpenCV's remap has no fast path for two channels, and the arithmetic
+    # on planes makes no strided temporaries (1.1 against 1.6 ms at 384x216).
+    fx, fy = cv2.split(forward)
+    bx, by = (cv2.remap(plane, coords, None, cv2.INTER_LINEAR) for plane in cv2.split(backward))
+    ex, ey = fx + bx, fy + by
+    forward_norm = fx * fx + fy * fy
+    tolerance = 0.01 * (forward_norm + bx * bx + by * by) + sigma**2
+    boundary = np.zeros_like(fx)  # |grad F|² over both components, Sobel's 3x3 sums 8x
+    for plane in (fx, fy):
+        for dx, dy in ((1, 0), (0, 1)):
+            gradient = cv2.Sobel(plane, cv2.CV_32F, dx, dy, ksize=3)
+            boundary += gradient * gradient
+    exponent = (ex * ex + ey * ey) / tolerance
+    exponent += boundary * (1.0 / 64.0) / (0.01 * forward_norm + 0.5)
+    trust = cv2.exp(-exponent)
     trust[samples_inside(coords) == 0] = 0.0
     return trust
 
@@ -152,8 +159,3 @@ def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     resized[..., 0] *= scale_x
     resized[..., 1] *= scale_y
     return resized
-
-
-def _squared_norm(vectors: np.ndarray) -> np.ndarray:
-    """|v|² of (H, W, 2) vectors (explicit: numpy's reduction over a 2-long axis is slow)."""
-    return vectors[..., 0] * vectors[..., 0] + vectors[..., 1] * vectors[..., 1]
