@@ -127,10 +127,9 @@ class WorkingLumas(Sequence[np.ndarray]):
     converting a frame when it is asked for.
     """
 
-    CACHED = 2 * PropagationSettings.smooth_lookahead + 4
-
-    def __init__(self, lumas: Sequence[np.ndarray], size: tuple[int, int]) -> None:
-        self._lumas, self._size = lumas, size
+    def __init__(self, lumas: Sequence[np.ndarray], size: tuple[int, int], cached: int) -> None:
+        """``cached``: how many frames to keep."""
+        self._lumas, self._size, self._cached = lumas, size, cached
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def __len__(self) -> int:
@@ -143,7 +142,7 @@ class WorkingLumas(Sequence[np.ndarray]):
             luma = np.ascontiguousarray(self._lumas[index], dtype=np.float32)
             small = resize(luma, self._size)
             self._cache[index] = small
-            if len(self._cache) > self.CACHED:
+            if len(self._cache) > self._cached:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(index)
@@ -204,7 +203,7 @@ def colorize_clip(
     """
     height, width = lumas[0].shape
     size = work_size(width, height, settings.work_lines)
-    small = WorkingLumas(lumas, size)
+    small = WorkingLumas(lumas, size, 2 * settings.propagation.smooth_lookahead + 4)
     if not references:
         key = len(lumas) // 2
         references = {key: automatic_keyframe(small[key], settings, exemplars)}

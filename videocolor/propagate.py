@@ -8,8 +8,9 @@ pixel was in the keyframe and takes the keyframe's own colour from there where t
 matches (no blur from warping the colour again at every step); every few steps it also
 takes in, where it is unsure, the colour the frame matches in the keyframes without any flow
 (:mod:`videocolor.matching`). Each frame then fuses the chains that reach it (at most one from
-each side: the nearest keyframes) by confidence. Colour never crosses a shot boundary because
-each shot is propagated on its own.
+each side: the nearest keyframes) by confidence, and a smoother a few frames behind brings what
+the frames after it learnt back to it (:mod:`videocolor.smooth`). Colour never crosses a shot
+boundary because each shot is propagated on its own.
 
 Chroma here is CIELAB ``ab`` at the working resolution.
 """
@@ -568,11 +569,13 @@ def propagate_shot(
     the shot to reference chroma. A backward pass chains from each keyframe to the previous one
     and is kept in a :class:`CandidateStore` (disk-backed for long shots, so memory does not grow
     with the shot); a forward pass then chains from each keyframe to the next, fuses with what is
-    stored and yields each frame at once. Frames before the first or after the last keyframe have
-    one chain, and after the last keyframe nothing is stored. ``finish`` makes each frame's
-    final chroma from its fused candidate (the network, or the candidate as it is). ``matched``
-    gives a frame's colour matched straight to the keyframes; every ``settings.match_every``
-    steps a chain blends it in where it is unsure (:func:`with_matched_colour`).
+    stored and hands each frame to a :class:`videocolor.smooth.Smoother`, which yields it once
+    it has seen ``settings.smooth_lookahead`` frames after it. Frames before the first or after
+    the last keyframe have one chain, and after the last keyframe nothing is stored. ``finish``
+    makes each frame's final chroma from its fused candidate (the network, or the candidate as it
+    is). ``matched`` gives a frame's colour matched straight to the keyframes; every
+    ``settings.match_every`` steps a chain blends it in where it is unsure
+    (:func:`with_matched_colour`).
     """
     count = len(lumas)
     last_key = max(keyframes)
@@ -618,8 +621,7 @@ def propagate_shot(
             backward = store.get(index) if index < last_key else None
             chains = [c for c in (candidate, backward) if c is not None]
             fused = fuse(chains, settings.decay) if chains else None
-            ready = smoother.push(index, fused, step.link(index), index in keyframes)
-            for done, smoothed in ready:
+            for done, smoothed in smoother.push(index, fused, step.link(index), index in keyframes):
                 yield finish(lumas[done], smoothed, prior)
         for done, smoothed in smoother.finish():
             yield finish(lumas[done], smoothed, prior)
