@@ -64,13 +64,14 @@ class PropagationSettings:
     # fusion and repair here do better with the rawer flow (at 216 lines, 1 iteration measured
     # +0.07 dB over 5, 0: +0.06; the check flow's 5 kept: 2 and 0 measured -0.01 dB).
     flow_refinement: int = 0
-    # The backward flow only checks the forward one, so it and the check run coarser, at
+    # The backward flow checks the forward one, so it and the check run coarser, at
     # ``check_scale`` of the working resolution (216 of 480 lines), never below
     # ``check_min_lines``; the forward flow is shrunk to meet it. DIS fast is three times cheaper
-    # than medium there (ultrafast: -0.04 dB). With it the tolerance and the anchoring interval
-    # were measured (with matching, flow at 216 lines): fast, every 4, sigma 7 gave -0.05 dB and
-    # 5 % less flicker (CDC) than medium, every 3, sigma 3, for about 15 % more frames per second
-    # end to end (sigma 3: -0.09 dB, 5: -0.05, 10: -0.07; every 3 at sigma 7: +0.01 dB, 6 % slower).
+    # than the medium preset there (ultrafast: -0.04 dB). With fast the tolerance and the
+    # anchoring interval were measured (with matching, flow at 216 lines): fast, every 4,
+    # sigma 7 gave -0.05 dB and 5 % less flicker (CDC) than medium, every 3, sigma 3, for about
+    # 15 % more frames per second end to end (sigma 3: -0.09 dB, 5: -0.05, 10: -0.07; every 3
+    # at sigma 7: +0.01 dB, 6 % slower).
     # The check flow also carries colour back for the smoother (videocolor.smooth), which
     # wants it finer than DIS fast: medium with patch stride 6 and no variational refinement
     # costs no more than fast at 216 lines (1.6 against 1.8 ms) and leaves the chains as they
