@@ -10,7 +10,8 @@ from skimage import data as skdata
 
 from videocolor import color
 from videocolor.flow import identity_map
-from videocolor.propagate import Candidate, ChainStep, PropagationSettings
+from videocolor.prior import ColourPrior
+from videocolor.propagate import Candidate, ChainStep, PropagationSettings, propagate_shot
 from videocolor.smooth import Link, Smoother
 
 SHAPE = (48, 64)  # the links' (coarse) resolution
@@ -100,3 +101,22 @@ def test_forward_steps_link_each_frame_back_to_the_one_before() -> None:
     assert np.median(link.trust[inner]) > 0.8
     assert step.follow(0, 1).link is None
     step.close()
+
+
+def test_frames_between_two_keyframes_keep_their_fused_colour() -> None:
+    """Between two keyframes a backward chain already brings what the later frames know, so the
+    smoother leaves those frames as fused; after the last keyframe it smooths."""
+    photo = cv2.resize(skdata.astronaut(), (256, 256)).astype(np.float32) / 255
+    frames = [photo[20 + t : 116 + t, 20 + 2 * t : 148 + 2 * t] for t in range(14)]
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    keyframes = {i: color.rgb_to_lab(frames[i])[..., 1:] for i in (0, 9)}
+
+    def run(strength: float) -> list[np.ndarray]:
+        settings = PropagationSettings(smooth_strength=strength, match_every=0)
+        prior = ColourPrior([lumas[0]], [keyframes[0]])
+        return list(propagate_shot(lumas, keyframes, prior, settings))
+
+    smoothed, plain = run(4.0), run(0.0)
+    for index in range(10):
+        np.testing.assert_array_equal(smoothed[index], plain[index])
+    assert max(np.abs(smoothed[i] - plain[i]).max() for i in range(10, 13)) > 1e-3

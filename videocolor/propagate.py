@@ -622,7 +622,9 @@ def propagate_shot(
             backward = store.get(index) if index < last_key else None
             chains = [c for c in (candidate, backward) if c is not None]
             fused = fuse(chains, settings.decay) if chains else None
-            for done, smoothed in smoother.push(index, fused, step.link(index), index in keyframes):
+            # where a backward chain reaches, it already brings what the later frames know
+            kept = index in keyframes or backward is not None
+            for done, smoothed in smoother.push(index, fused, step.link(index), kept):
                 yield finish(lumas[done], smoothed, prior)
         for done, smoothed in smoother.finish():
             yield finish(lumas[done], smoothed, prior)

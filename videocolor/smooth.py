@@ -44,7 +44,7 @@ class _Entry:
     index: int
     candidate: Candidate | None  # at the working resolution
     link: Link | None  # from the frame before onto this one
-    fixed: bool  # a keyframe: its colour is the user's and never changes
+    kept: bool  # a keyframe, or a frame a backward chain reaches: its colour is not changed
     # a, b, confidence and a spare plane (four channels take OpenCV's fast paths) at the links'
     # resolution, made when the sweep first needs it
     coarse: np.ndarray | None = None
@@ -64,14 +64,15 @@ class Smoother:
         self._window: list[_Entry] = []
 
     def push(
-        self, index: int, candidate: Candidate | None, link: Link | None, fixed: bool = False
+        self, index: int, candidate: Candidate | None, link: Link | None, kept: bool = False
     ) -> list[tuple[int, Candidate | None]]:
         """Add frame ``index``'s candidate (None: no colour; ``link``: how it is pulled back onto
-        the frame pushed before, None: it is not; ``fixed``: a keyframe, kept as it is) and
+        the frame pushed before, None: it is not; ``kept``: its colour is not to change, though
+        it is still pulled back to the frame before) and
         return (index, candidate) for the frames that are ready, their colour smoothed."""
         if candidate is not None and candidate.matched is not None:
             candidate = dataclasses.replace(candidate, matched=None)  # the chain's, not needed
-        self._window.append(_Entry(index, candidate, link, fixed))
+        self._window.append(_Entry(index, candidate, link, kept))
         if len(self._window) < max(2 * self.lookahead, 1):
             return []
         return self._emit(max(self.lookahead, 1))
@@ -111,7 +112,7 @@ class Smoother:
                 continue
             if entry.coarse is None:
                 entry.coarse = _coarse(entry.candidate, shape)
-            if entry.fixed or following is None or pull is None:
+            if entry.kept or following is None or pull is None:
                 following = entry.coarse
                 continue
             own = entry.coarse
