@@ -101,21 +101,22 @@ class Smoother:
         own): from the last frame to the first, each takes in the next one's, pulled back along
         the next one's link and weighted by its confidence there times the link's trust."""
         swept: list[np.ndarray | None] = [None] * len(self._window)
-        following: np.ndarray | None = None  # the next frame's coarse colour, as swept
+        # the next frame's coarse colour as swept, or the frame itself while its own colour is
+        # not needed yet (kept frames are mostly never pulled from: their coarse copy waits)
+        following: np.ndarray | _Entry | None = None
         for position in range(len(self._window) - 1, -1, -1):
             entry = self._window[position]
             after = self._window[position + 1] if position + 1 < len(self._window) else None
             pull = after.link if after is not None else None  # brings ``following`` here
-            shape = next((x.trust.shape for x in (pull, entry.link) if x is not None), None)
-            if entry.candidate is None or shape is None:
+            if entry.candidate is None:
                 following = None  # nothing reaches back past here
                 continue
-            if entry.coarse is None:
-                entry.coarse = _coarse(entry.candidate, shape)
             if entry.kept or following is None or pull is None:
-                following = entry.coarse
+                following = entry
                 continue
-            own = entry.coarse
+            if isinstance(following, _Entry):
+                following = _coarse_of(following, pull.trust.shape)
+            own = _coarse_of(entry, pull.trust.shape)
             moved = cv2.remap(
                 following, pull.sampling, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
             )  # beyond the next frame the link's trust is 0
@@ -125,6 +126,13 @@ class Smoother:
             blended[..., 2] = np.maximum(own[..., 2], weight * (1.0 / self.strength))
             swept[position] = following = blended
         return swept
+
+
+def _coarse_of(entry: _Entry, shape: tuple[int, int]) -> np.ndarray:
+    """The entry's coarse copy (:func:`_coarse`), made once."""
+    if entry.coarse is None:
+        entry.coarse = _coarse(entry.candidate, shape)
+    return entry.coarse
 
 
 def _coarse(candidate: Candidate, shape: tuple[int, int]) -> np.ndarray:
