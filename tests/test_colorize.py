@@ -198,6 +198,35 @@ def test_picture_entering_at_the_edge_takes_the_colour_it_continues() -> None:
     assert with_edge < 1.0 and with_edge < 0.5 * without, (with_edge, without)
 
 
+def test_a_step_trusts_what_its_flow_brings_back_where_the_check_cannot_confirm_it() -> None:
+    """A check flow too coarse to confirm a pan (24 lines, strict tolerance) distrusts much of
+    it; the luma the step's flow brings back matches, so the step trusts it all the same. A
+    frame of other content gains no such trust."""
+    photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
+    frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(2)]
+    frames.append(np.ascontiguousarray(np.rot90(photo)[300:780, 200:840]))
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    inner = (slice(20, -20), slice(20, -20))
+
+    def trusts(luma_trust_sigma: float) -> tuple[float, float]:
+        settings = PropagationSettings(
+            luma_trust_sigma=luma_trust_sigma,
+            check_scale=0.05,
+            check_min_lines=24,
+            check_sigma=0.01,
+            edge_trust=0.0,
+        )
+        step = ChainStep(lumas, settings)
+        pan, other = step.follow(1, 0).trust[inner], step.follow(2, 0).trust[inner]
+        step.close()
+        return float(pan.mean()), float(other.mean())
+
+    checked_only, _ = trusts(0.0)
+    with_luma, other = trusts(PropagationSettings().luma_trust_sigma)
+    assert checked_only < 0.8 and with_luma > 0.98, (checked_only, with_luma)
+    assert other < 0.2, other
+
+
 def test_a_step_whose_chain_was_not_tracked_to_it_runs_untracked() -> None:
     """Tracking needs the chain's previous step's flow to the keyframe; asked for a step whose
     previous one was not tracked, the step gives its flow without tracking instead of failing."""
