@@ -198,10 +198,17 @@ def test_picture_entering_at_the_edge_takes_the_colour_it_continues() -> None:
     assert with_edge < 1.0 and with_edge < 0.5 * without, (with_edge, without)
 
 
+def _strictly_checked(**knobs: float) -> PropagationSettings:
+    """Settings whose check flow is too coarse to confirm much (24 lines, strict tolerance)."""
+    return PropagationSettings(
+        check_scale=0.05, check_min_lines=24, check_sigma=0.01, edge_trust=0.0, **knobs
+    )
+
+
 def test_a_step_trusts_what_its_flow_brings_back_where_the_check_cannot_confirm_it() -> None:
-    """A check flow too coarse to confirm a pan (24 lines, strict tolerance) distrusts much of
-    it; the luma the step's flow brings back matches, so the step trusts it all the same. A
-    frame of other content gains no such trust."""
+    """A check flow too coarse to confirm a pan distrusts much of it; the luma the step's flow
+    brings back matches, so the step trusts it all the same. A frame of other content gains no
+    such trust."""
     photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
     frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(2)]
     frames.append(np.ascontiguousarray(np.rot90(photo)[300:780, 200:840]))
@@ -209,14 +216,7 @@ def test_a_step_trusts_what_its_flow_brings_back_where_the_check_cannot_confirm_
     inner = (slice(20, -20), slice(20, -20))
 
     def trusts(luma_trust_sigma: float) -> tuple[float, float]:
-        settings = PropagationSettings(
-            luma_trust_sigma=luma_trust_sigma,
-            check_scale=0.05,
-            check_min_lines=24,
-            check_sigma=0.01,
-            edge_trust=0.0,
-        )
-        step = ChainStep(lumas, settings)
+        step = ChainStep(lumas, _strictly_checked(luma_trust_sigma=luma_trust_sigma))
         pan, other = step.follow(1, 0).trust[inner], step.follow(2, 0).trust[inner]
         step.close()
         return float(pan.mean()), float(other.mean())
@@ -225,6 +225,25 @@ def test_a_step_trusts_what_its_flow_brings_back_where_the_check_cannot_confirm_
     with_luma, other = trusts(PropagationSettings().luma_trust_sigma)
     assert checked_only < 0.8 and with_luma > 0.98, (checked_only, with_luma)
     assert other < 0.2, other
+
+
+def test_reanchoring_trusts_the_keyframe_colour_where_the_luma_it_fetches_matches() -> None:
+    """The direct flow to the keyframe, unconfirmed by a coarse check, still gives the
+    keyframe's colour its weight where the keyframe's luma it fetches matches the frame's."""
+    photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
+    frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(6)]
+    lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
+    key_ab = color.rgb_to_lab(frames[0])[..., 1:]
+    inner = (slice(40, -40), slice(40, -40))
+
+    def weight(anchor_luma_sigma: float) -> float:
+        step = ChainStep(lumas, _strictly_checked(anchor_luma_sigma=anchor_luma_sigma))
+        anchored = step.anchor(5, (0, key_ab))
+        step.close()
+        return float(anchored.keyframe_weight[inner].mean())
+
+    checked_only, with_luma = weight(0.0), weight(PropagationSettings().anchor_luma_sigma)
+    assert with_luma > 0.99 and checked_only < with_luma - 0.1, (checked_only, with_luma)
 
 
 def test_a_step_whose_chain_was_not_tracked_to_it_runs_untracked() -> None:
