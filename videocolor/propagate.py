@@ -2,7 +2,8 @@
 
 For every keyframe of a shot a *chain* walks away from it, frame by frame, in both directions:
 the previous frame's chroma is warped along DIS flow, its confidence is multiplied by the flow's
-forward-backward consistency and a per-step decay, and the result is refined and filled
+forward-backward consistency (or, where higher, how well the luma the flow brings back matches)
+and a per-step decay, and the result is refined and filled
 edge-aware (:mod:`videocolor.fill`) against the current frame's luma. It also tracks where each
 pixel was in the keyframe and takes the keyframe's own colour from there where the luma still
 matches (no blur from warping the colour again at every step); every few steps it also
@@ -92,7 +93,7 @@ class PropagationSettings:
     # Re-anchoring's direct flow spans many frames and the coarse check confirms little of it,
     # so, as a chain step does (``luma_trust_sigma``), it is also trusted as far as the
     # keyframe's luma it fetches matches the frame's over a 5x5 window (0: off). Measured (proxy,
-    # DAVIS ref0, with the step's luma trust): 31.279 -> 31.337 dB; sigma 0.015 / 0.03 / 0.045:
+    # DAVIS ref0, with the step's luma trust): 31.279 -> 31.336 dB; sigma 0.015 / 0.03 / 0.045:
     # 31.325 / 31.328 / 31.268; re-anchoring every 3 frames with it: 31.337; the smoother's
     # links trusted the same way at the check's resolution: +0.002.
     anchor_luma_sigma: float = 0.02
@@ -395,8 +396,9 @@ class ChainStep:
     def _follow_step(
         self, source: int, luma_a: np.ndarray, target: int, luma_b: np.ndarray
     ) -> Motion:
-        """A chain step's flow and trust: where the flow leaves the frame before (the picture
-        entering), the colour at its edge is trusted ``edge_trust``
+        """A chain step's flow and trust: the consistency, or where higher, how well the luma the
+        flow brings back matches (``luma_trust_sigma``); where the flow leaves the frame before
+        (the picture entering), the colour at its edge is trusted ``edge_trust``
         (:class:`PropagationSettings`)."""
         linked = source > target and self.settings.smooth_strength > 0
         motion = self._follow(source, luma_a, target, luma_b, linked)
