@@ -191,20 +191,20 @@ class Candidate:
 REANCHOR_SIGMA = 0.04
 
 
-def luma_agreement(fetched: np.ndarray, luma: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian weight (1 = equal) of how well luma fetched from a keyframe matches a frame's:
-    the check that colour brought from elsewhere still belongs to what is here."""
+def squared_difference(fetched: np.ndarray, luma: np.ndarray) -> np.ndarray:
+    """Per-pixel squared difference of luma brought from elsewhere and a frame's own."""
     difference = fetched - luma
-    return cv2.exp(difference * difference * (-0.5 / sigma**2))
+    return difference * difference
 
 
-def window_agreement(pulled: np.ndarray, luma: np.ndarray, sigma: float) -> np.ndarray:
-    """:func:`luma_agreement` of the mean squared difference over each pixel's 5x5 window: one
-    pixel's luma matches by chance where a wrong flow lands on the same grey, a window's
-    texture rarely does."""
-    difference = pulled - luma
-    mean_square = cv2.boxFilter(difference * difference, -1, (5, 5))
-    return cv2.exp(mean_square * (-0.5 / sigma**2))
+def luma_agreement(square: np.ndarray, sigma: float, windowed: bool = False) -> np.ndarray:
+    """Gaussian weight (1 = equal) of a :func:`squared_difference`: the check that colour
+    brought from elsewhere still belongs to what is here. ``windowed``: of its mean over each
+    pixel's 5x5 window, since one pixel's luma matches by chance where a wrong flow lands on
+    the same grey and a window's texture rarely does."""
+    if windowed:
+        square = cv2.boxFilter(square, -1, (5, 5))
+    return cv2.exp(square * (-0.5 / sigma**2))
 
 
 def _fetch(packed: np.ndarray, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -363,11 +363,11 @@ class ChainStep:
     ) -> Motion:
         motion = self._follow(source, luma_a, key, luma_key)
         fetched, key_luma, inside = _fetch(packed, motion.sampling)
-        trust = motion.trust
+        square, trust = squared_difference(key_luma, luma_a), motion.trust
         if self.settings.anchor_luma_sigma:
-            agreement = window_agreement(key_luma, luma_a, self.settings.anchor_luma_sigma)
+            agreement = luma_agreement(square, self.settings.anchor_luma_sigma, windowed=True)
             trust = np.maximum(trust, agreement * inside)
-        weight = trust * luma_agreement(key_luma, luma_a, REANCHOR_SIGMA)
+        weight = trust * luma_agreement(square, REANCHOR_SIGMA)
         return dataclasses.replace(motion, keyframe_ab=fetched, keyframe_weight=weight)
 
     def _follow_tracked(
@@ -388,7 +388,8 @@ class ChainStep:
             to_keyframe = compose(motion.flow, before.result().to_keyframe, motion.sampling)
             coords = sampling_map(to_keyframe)
         fetched, key_luma, inside = _fetch(packed, coords)
-        weight = luma_agreement(key_luma, luma_a, self.settings.track_sigma) * inside
+        square = squared_difference(key_luma, luma_a)
+        weight = luma_agreement(square, self.settings.track_sigma) * inside
         return dataclasses.replace(
             motion, to_keyframe=to_keyframe, keyframe_ab=fetched, keyframe_weight=weight
         )
@@ -407,7 +408,8 @@ class ChainStep:
         if settings.luma_trust_sigma:
             luma_b = np.asarray(luma_b, np.float32)
             pulled = sample(luma_b, motion.sampling, border=cv2.BORDER_REPLICATE)
-            agreement = window_agreement(pulled, luma_a, settings.luma_trust_sigma)
+            square = squared_difference(pulled, luma_a)
+            agreement = luma_agreement(square, settings.luma_trust_sigma, windowed=True)
             agreement[inside == 0] = 0.0
             trust = np.maximum(trust, agreement)
         if settings.edge_trust:
