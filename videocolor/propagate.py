@@ -89,7 +89,13 @@ class PropagationSettings:
     # 31.336 dB at 7): 4: 31.355, 2.5: 31.356; with fill_confidence 0.25 as well: 31.367 (3:
     # 31.366; fill 0.2: 31.362; and match_share 0.3: 31.362).
     check_sigma: float = 4.0
-    anchor_every: int = 4  # re-anchor on the keyframe every N frames (see check_preset; 0: -0.7)
+    # Re-anchor on the keyframe every N frames (see check_preset; 0: -0.7). Its direct flow is
+    # a second opinion: started from the chain's tracked place (DIS takes an initial flow) it
+    # measured 31.182 dB against 31.367 (proxy), as it then repeats the tracking's mistakes.
+    # Starting each step's flow from the step before's (whole or half of it): 31.353 / 31.365.
+    # A second candidate from 2 or 3 frames back along its own flow, fused by trust: 31.391 /
+    # 31.399, for one more flow a frame (about 11 ms on the flow worker): not kept.
+    anchor_every: int = 4
     # Re-anchoring's direct flow spans many frames and the coarse check confirms little of it,
     # so, as a chain step does (``luma_trust_sigma``), it is also trusted as far as the
     # keyframe's luma it fetches matches the frame's over a 5x5 window (0: off). Measured (proxy,
@@ -143,6 +149,10 @@ class PropagationSettings:
     # 31.279 / 31.277, 0.6 of the agreement: 31.277. With the flow at patch stride 3 it gained
     # twice as much (31.313; motocross-jump +0.54) but that flow costs 23 ms more a frame.
     luma_trust_sigma: float = 0.02
+    # The knobs below were measured again with the luma trusts (proxy, DAVIS ref0, default
+    # 31.367 dB), none enough to change: decay 0.98 / 0.95: 31.369 / 31.354; refine_radius 6:
+    # 31.322; evidence_threshold 0.05 / 0.2: 31.366 / 31.288; fill_cell 12 / 24: 31.372 /
+    # 31.359; fill_levels 12: 31.374; edge_trust 0.2: 31.369.
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
     refine_eps: float = 1e-3
