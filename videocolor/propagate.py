@@ -94,7 +94,8 @@ class PropagationSettings:
     # measured 31.182 dB against 31.367 (proxy), as it then repeats the tracking's mistakes.
     # Starting each step's flow from the step before's (whole or half of it): 31.353 / 31.365.
     # A second candidate from 2 or 3 frames back along its own flow, fused by trust: 31.391 /
-    # 31.399, for one more flow a frame (about 11 ms on the flow worker): not kept.
+    # 31.399, for one more flow a frame (about 11 ms on the flow worker): not kept. The direct
+    # flow at patch stride 4 / 3, or with 5 refinement iterations: 31.379 / 31.351 / 31.357.
     anchor_every: int = 4
     # Re-anchoring's direct flow spans many frames and the coarse check confirms little of it,
     # so, as a chain step does (``luma_trust_sigma``), it is also trusted as far as the
