@@ -94,8 +94,9 @@ class PropagationSettings:
     # measured 31.182 dB against 31.367 (proxy), as it then repeats the tracking's mistakes.
     # Starting each step's flow from the step before's (whole or half of it): 31.353 / 31.365.
     # A second candidate from 2 or 3 frames back along its own flow, fused by trust: 31.391 /
-    # 31.399, for one more flow a frame (about 11 ms on the flow worker): not kept. The direct
-    # flow at patch stride 4 / 3, or with 5 refinement iterations: 31.379 / 31.351 / 31.357.
+    # 31.399, for one more flow and check a frame (about 13 ms on the flow worker): not kept.
+    # The direct flow at patch stride 4 / 3, or with 5 refinement iterations: 31.379 / 31.351 /
+    # 31.357.
     anchor_every: int = 4
     # Re-anchoring's direct flow spans many frames and the coarse check confirms little of it,
     # so, as a chain step does (``luma_trust_sigma``), it is also trusted as far as the
@@ -153,7 +154,7 @@ class PropagationSettings:
     # The knobs below were measured again with the luma trusts (proxy, DAVIS ref0, default
     # 31.367 dB), none enough to change: decay 0.98 / 0.95: 31.369 / 31.354; refine_radius 6:
     # 31.322; evidence_threshold 0.05 / 0.2: 31.366 / 31.288; fill_cell 12 / 24: 31.372 /
-    # 31.359; fill_levels 12: 31.374; edge_trust 0.2: 31.369.
+    # 31.359; fill_levels 12: 31.374; and edge_trust (above) 0.2: 31.369.
     decay: float = 0.97  # fusion weight kept per frame of distance from the keyframe
     refine_radius: int = 4  # guided-fit window radius (working-resolution pixels)
     refine_eps: float = 1e-3
