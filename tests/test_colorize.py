@@ -37,6 +37,17 @@ def _panning_frames(count: int, step: tuple[int, int]) -> list[np.ndarray]:
     return frames
 
 
+def _large_photo() -> np.ndarray:
+    return cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
+
+
+def _large_pan(count: int) -> list[np.ndarray]:
+    """``count`` 640x480 views of a photo panning: frame t + 1's content sits 6 px right and
+    4 px down in frame t. 480 lines is the working resolution, so no frame is resized."""
+    photo = _large_photo()
+    return [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(count)]
+
+
 #: Pixels a frame the photo of :func:`_subpixel_pan` moves by, right and down.
 SUBPIXEL_PAN = (0.37, 0.23)
 
@@ -209,9 +220,8 @@ def test_a_step_trusts_what_its_flow_brings_back_where_the_check_cannot_confirm_
     """A check flow too coarse to confirm a pan distrusts much of it; the luma the step's flow
     brings back matches, so the step trusts it all the same. A frame of other content gains no
     such trust."""
-    photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
-    frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(2)]
-    frames.append(np.ascontiguousarray(np.rot90(photo)[300:780, 200:840]))
+    frames = _large_pan(2)
+    frames.append(np.ascontiguousarray(np.rot90(_large_photo())[300:780, 200:840]))
     lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
     inner = (slice(20, -20), slice(20, -20))
 
@@ -230,8 +240,7 @@ def test_a_step_trusts_what_its_flow_brings_back_where_the_check_cannot_confirm_
 def test_reanchoring_trusts_the_keyframe_colour_where_the_luma_it_fetches_matches() -> None:
     """The direct flow to the keyframe, unconfirmed by a coarse check, still gives the
     keyframe's colour its weight where the keyframe's luma it fetches matches the frame's."""
-    photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
-    frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(6)]
+    frames = _large_pan(6)
     lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
     key_ab = color.rgb_to_lab(frames[0])[..., 1:]
     inner = (slice(40, -40), slice(40, -40))
@@ -276,8 +285,7 @@ def test_flow_worker_stops_when_a_shot_is_abandoned() -> None:
 def test_flow_carries_colour_at_the_working_resolution_and_is_checked_coarser() -> None:
     """At 480 lines the colour-carrying flow is the working resolution's own (fine motion kept)
     while the forward-backward check runs at 216 lines, and its trust comes back full size."""
-    photo = cv2.resize(skdata.astronaut(), (1024, 1024)).astype(np.float32) / 255
-    frames = [photo[100 + 4 * t : 580 + 4 * t, 100 + 6 * t : 740 + 6 * t] for t in range(2)]
+    frames = _large_pan(2)
     lumas = [color.rgb_to_luma(f, "bt601") for f in frames]
     step = ChainStep(lumas, PropagationSettings())
     motion = step.follow(1, 0)  # frame 1's content sits 6 right, 4 down in frame 0
