@@ -141,3 +141,35 @@ def test_negative_match_interval_is_a_usage_error(capsys, clip: Path, out_dir: P
     assert exit_info.value.code == 2
     assert "--match-every: must be 0 or more" in capsys.readouterr().err
     assert not any(out_dir.iterdir())
+
+
+def _unusable_refs(tmp_path: Path, clip: Path) -> Path:
+    """A reference folder where nothing can be used: a text file named like a frame, and a real
+    frame numbered past the end of the clip."""
+    import cv2
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    (refs / "000003.png").write_text("not an image")
+    with av.open(str(clip)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="bgr24")
+    cv2.imwrite(str(refs / "000999.png"), frame)
+    return refs
+
+
+def test_refs_with_nothing_usable_are_refused(capsys, tmp_path: Path, out_dir: Path) -> None:
+    clip = make_video(tmp_path / "clip.mp4", frames=12)
+    refs = _unusable_refs(tmp_path, clip)
+    args = ["colorize", str(clip), "-o", str(out_dir / "x.mp4"), "--refs", str(refs)]
+    code, err = _run(capsys, *args)
+    _assert_clean_failure(code, err, "no usable reference image", out_dir, set())
+    assert "000003.png: " in err and "000999.png: " in err and "--allow-auto" in err
+
+
+def test_allow_auto_colours_without_usable_refs(capsys, tmp_path: Path, out_dir: Path) -> None:
+    clip = make_video(tmp_path / "clip.mp4", frames=12)
+    refs = _unusable_refs(tmp_path, clip)
+    args = ["colorize", str(clip), "-o", str(out_dir / "x.mp4"), "--refs", str(refs)]
+    code, err = _run(capsys, *args, "--allow-auto")
+    assert code == 0, err
+    assert (out_dir / "x.mp4").is_file()

@@ -118,3 +118,17 @@ def test_lab_chroma_to_cbcr_of_a_frame_is_the_colour_conversion(matrix: str) -> 
     expected = color.rgb_to_ycbcr(color.lab_to_rgb(lab), matrix)[..., 1:]
     assert cbcr.shape == (24, 40, 2) and cbcr.flags.c_contiguous
     assert np.allclose(cbcr, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1,), (2, 1)])
+def test_one_pixel_gives_what_it_gives_inside_a_frame(shape: tuple[int, ...]) -> None:
+    frame_y = np.full((4, 4), 0.9, np.float32)
+    frame_ab = np.full((4, 4, 2), 60.0, np.float32)
+    frame_cbcr = color.lab_chroma_to_cbcr(frame_y, frame_ab)
+    frame_fit = color.fit_chroma_to_gamut(frame_y, frame_cbcr * 3)
+    y = np.full(shape, 0.9, np.float32)
+    cbcr = color.lab_chroma_to_cbcr(y, np.full((*shape, 2), 60.0, np.float32))
+    fitted = color.fit_chroma_to_gamut(y, cbcr * 3)
+    assert cbcr.shape == fitted.shape == (*shape, 2)
+    np.testing.assert_allclose(cbcr.reshape(-1, 2), frame_cbcr.reshape(-1, 2)[: y.size], atol=1e-6)
+    np.testing.assert_allclose(fitted.reshape(-1, 2), frame_fit.reshape(-1, 2)[: y.size], atol=1e-6)

@@ -185,7 +185,7 @@ def test_aspect_ratio_and_colour_tags_are_kept(tmp_path: Path) -> None:
     _encode(source, tmp_path / "out.mov", "prores")
     info = open_source(tmp_path / "out.mov").info
     assert info.sar == Fraction(4, 3)
-    assert info.color.matrix == "bt709" and info.color.matrix_tagged
+    assert info.color.matrix == "bt709" and info.color.matrix_reason == "tagged bt709"
     assert info.color.primaries == "bt709" and info.color.transfer == "bt709"
 
 

@@ -193,7 +193,9 @@ def rescale_codes(codes: np.ndarray, source: CodeRange, target: CodeRange) -> np
         shift = target.bit_depth - source.bit_depth
         if shift >= 0:
             return codes.astype(target.dtype) << shift
-        rounded = (codes.astype(np.uint32) + (1 << (-shift - 1))) >> -shift
+        # Ties to even, as np.rint does elsewhere: rounding halves up would brighten on average.
+        wide = codes.astype(np.uint32)
+        rounded = (wide + (1 << (-shift - 1)) - 1 + ((wide >> -shift) & 1)) >> -shift
         return np.clip(rounded, 0, target.max_code).astype(target.dtype)
     return encode_luma(decode_luma(codes, source), target)
 
@@ -219,6 +221,20 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(_cv_colour(lab, cv2.COLOR_Lab2RGB), 0.0, 1.0)
 
 
+def _as_image_row(values: np.ndarray, channels: int = 1) -> np.ndarray:
+    """Pixels of any shape as a one-row image of at least two pixels.
+
+    OpenCV's kernels want images, and OpenCV 5.1 takes a one-pixel image beside a Python scalar
+    for a Scalar, answering in the wrong shape; a second copy of the pixel avoids that.
+    """
+    row = values.reshape(1, -1, channels) if channels > 1 else values.reshape(1, -1)
+    return np.concatenate([row, row], axis=1) if row.shape[1] == 1 else row
+
+
+def _needs_image_row(y: np.ndarray) -> bool:
+    return y.ndim != 2 or y.size == 1
+
+
 #: CIELAB L of grey R'=G'=B'=Y' at 16,385 evenly spaced Y' in [0, 1] (a step of 0.004 L at most),
 #: padded with white's L to every 16-bit index, so that OpenCV's saturating conversion to
 #: uint16 (which rounds and clamps in one pass) makes the index.
@@ -239,8 +255,8 @@ def luma_to_lightness(y: np.ndarray) -> np.ndarray:
     three-channel conversion for every pixel.
     """
     y = np.asarray(y, np.float32)
-    if y.ndim != 2:  # OpenCV's conversion below wants an image
-        return luma_to_lightness(y.reshape(1, -1)).reshape(y.shape)
+    if _needs_image_row(y):
+        return luma_to_lightness(_as_image_row(y))[:, : y.size].reshape(y.shape)
     index = cv2.multiply(np.ascontiguousarray(y), float(_LIGHTNESS_STEPS), dtype=cv2.CV_16U)
     return np.take(_LIGHTNESS_TABLE, index)
 
@@ -256,9 +272,9 @@ def lab_chroma_to_cbcr(y: np.ndarray, ab: np.ndarray, matrix: Matrix = "bt709") 
     """
     y = np.asarray(y, np.float32)
     ab = np.asarray(ab, np.float32)
-    if y.ndim != 2:  # OpenCV's kernels below want images
-        flat = lab_chroma_to_cbcr(y.reshape(1, -1), ab.reshape(1, -1, 2), matrix)
-        return flat.reshape(ab.shape)
+    if _needs_image_row(y):
+        row = lab_chroma_to_cbcr(_as_image_row(y), _as_image_row(ab, 2), matrix)
+        return row[:, : y.size].reshape(ab.shape)
     lab = cv2.merge([luma_to_lightness(y), np.ascontiguousarray(ab)])
     rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
     cv2.threshold(rgb, 1.0, 1.0, cv2.THRESH_TRUNC, dst=rgb)  # clip to [0, 1] in place
@@ -280,10 +296,9 @@ def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: Matrix = "bt709
     """
     y = np.asarray(y, dtype=np.float32)
     cbcr = np.ascontiguousarray(cbcr, dtype=np.float32)
-    if y.ndim != 2:  # OpenCV's per-pixel kernels below want images
-        return fit_chroma_to_gamut(y.reshape(1, -1), cbcr.reshape(1, -1, 2), matrix).reshape(
-            cbcr.shape
-        )
+    if _needs_image_row(y):
+        row = fit_chroma_to_gamut(_as_image_row(y), _as_image_row(cbcr, 2), matrix)
+        return row[:, : y.size].reshape(cbcr.shape)
     # Single planes: cv2.transform on the two-channel image took three times as long, and this
     # runs on every full-resolution frame the sink writes.
     cb, cr = cv2.split(cbcr)

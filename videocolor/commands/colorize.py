@@ -20,7 +20,7 @@ from videocolor.io.safe_output import check_output_path
 from videocolor.network import ColorNetwork
 from videocolor.pipeline import run as run_pipeline
 from videocolor.propagate import PropagationSettings
-from videocolor.refcheck import check_references
+from videocolor.refcheck import ReferenceReport, check_references
 from videocolor.refs import Reference
 from videocolor.shots import detect_shots
 
@@ -88,6 +88,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--model", type=Path, default=None, help="another exported colourisation model (.onnx)"
     )
+    parser.add_argument(
+        "--allow-auto",
+        action="store_true",
+        help="when no file of --refs can be used, colour automatically instead of refusing",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(handler=run)
 
@@ -116,6 +121,17 @@ def _split(
     return keyframes, exemplars
 
 
+def _refusal(refdir: Path, report: ReferenceReport, *, can_go_auto: bool) -> str:
+    """One line naming every reference file and why it was refused."""
+    reasons = []
+    for reference in report.references:
+        errors = [f.message for f in reference.findings if f.level == "error"]
+        reasons.append(f"{reference.path.name}: {'; '.join(errors) or 'not usable'}")
+    hint = f" ({report.offset_hint.message})" if report.offset_hint else ""
+    auto = "; --allow-auto colours automatically instead" if can_go_auto else ""
+    return f"{refdir}: no usable reference image{hint}: {' | '.join(reasons)}{auto}"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.refs is None and args.engine == "classical":
         raise ReferenceImageError(
@@ -138,10 +154,10 @@ def run(args: argparse.Namespace) -> int:
             args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
         )
         shots = report.shots
+        nothing_usable = not any(reference.usable for reference in report.references)
+        if nothing_usable and (network is None or not args.allow_auto):
+            raise ReferenceImageError(_refusal(args.refs, report, can_go_auto=network is not None))
         keyframes, exemplars = _split(report.references, info.width, info.height)
-        if not keyframes and not exemplars and network is None:
-            hint = f"; {report.offset_hint.message}" if report.offset_hint else ""
-            raise ReferenceImageError(f"{args.refs}: no usable reference image{hint}")
     settings = EngineSettings(
         args.work_res,
         PropagationSettings(flow_preset=args.flow, match_every=args.match_every),

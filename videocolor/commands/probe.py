@@ -1,4 +1,4 @@
-"""``videocolor probe``: what a source is, as a table or JSON."""
+"""``videocolor probe``: what a source is, and how its range and matrix were decided."""
 
 from __future__ import annotations
 
@@ -26,14 +26,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_source(args.input, args.fps) as source:
         info = asdict(source.info)
-    info["color"] = {k: v for k, v in info["color"].items()}
     if args.json:
         print_json(info)
         return 0
+    color = info.pop("color")
     table = Table(title=str(args.input), show_header=False)
     for key, value in info.items():
-        if key == "color":
-            value = ", ".join(f"{k}={v}" for k, v in value.items())
         table.add_row(key, str(value))
+    table.add_row(
+        "range",
+        f"{'full (pc)' if color['full_range'] else 'limited (tv)'}: {color['range_reason']}",
+    )
+    table.add_row("matrix", f"{color['matrix']}: {color['matrix_reason']}")
+    table.add_row("primaries", f"{color['primaries']} (written on outputs as read)")
+    table.add_row("transfer", f"{color['transfer']} (written on outputs as read)")
     Console().print(table)
     return 0

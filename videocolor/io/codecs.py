@@ -21,6 +21,7 @@ class CodecSpec:
     extensions: tuple[str, ...]
     options: dict[str, str] = field(default_factory=dict)
     fixed_depth: int | None = None  # bit depth the codec always writes; None: follow the source
+    full_range: bool | None = None  # range the codec always writes; None: follow the source
     description: str = ""
 
     @property
@@ -31,6 +32,11 @@ class CodecSpec:
         depth = self.output_depth(source_depth)
         layout = {(2, 2): "yuv420p", (2, 1): "yuv422p", (1, 1): "yuv444p"}[self.chroma_subsampling]
         return layout if depth == 8 else f"{layout}{depth}le"
+
+    def output_full_range(self, source_full_range: bool) -> bool:
+        if self.is_image_sequence:
+            return True
+        return source_full_range if self.full_range is None else self.full_range
 
     def output_depth(self, source_depth: int) -> int:
         if self.fixed_depth:
@@ -61,8 +67,12 @@ CODECS: dict[str, CodecSpec] = {
             "prores_ks",
             (2, 1),
             (".mov", ".mkv"),
-            {"profile": "3", "vendor": "apl0"},
+            # The finest quantiser: the encoder's default lets luma stray up to 7 codes (8-bit
+            # scale) on fine grain, which a tone-preserving colouriser must not add.
+            {"profile": "3", "vendor": "apl0", "bits_per_mb": "8192"},
             fixed_depth=10,
+            # ProRes is video range by its specification, and editors read it so whatever the tag.
+            full_range=False,
             description="ProRes 422 HQ 10-bit: editing",
         ),
         CodecSpec(

@@ -19,13 +19,15 @@ from videocolor.color import CodeRange, Matrix, decode_luma
 
 @dataclass(frozen=True)
 class ColorTags:
-    """The colour description a stream declares (FFmpeg names), copied to outputs unchanged."""
+    """A stream's colour description (FFmpeg names), as decided by :mod:`videocolor.io.colortags`
+    and written on every output."""
 
     matrix: Matrix = "bt709"
     full_range: bool = False
     primaries: str = "unknown"
     transfer: str = "unknown"
-    matrix_tagged: bool = False  # False when ``matrix`` was guessed from the frame height
+    range_reason: str = ""  # why ``full_range`` is what it is (tag, format default, ...)
+    matrix_reason: str = ""  # why ``matrix`` is what it is
 
 
 @dataclass(frozen=True)

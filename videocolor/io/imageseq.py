@@ -18,7 +18,8 @@ import numpy as np
 
 from videocolor.color import CodeRange, default_matrix, encode_luma, rgb_to_luma
 from videocolor.errors import InputNotFoundError, NotAVideoError, UnsupportedFormatError
-from videocolor.io.frames import ColorTags, Frame, StreamInfo
+from videocolor.io.colortags import image_tags
+from videocolor.io.frames import Frame, StreamInfo
 
 IMAGE_EXTENSIONS = {".png", ".tif", ".tiff", ".jpg", ".jpeg", ".dpx", ".bmp"}
 _PRINTF = re.compile(r"%0?(\d*)d")
@@ -93,7 +94,7 @@ class ImageSequenceSource:
             else ("rgb48le" if depth == 16 else "rgb24"),
             time_base=1 / Fraction(fps),
             frame_rate=Fraction(fps),
-            color=ColorTags(matrix=default_matrix(height), full_range=True),
+            color=image_tags(height, grey=first.ndim == 2),
             frame_count=len(self.files),
             duration_s=float(len(self.files) / Fraction(fps)),
             codec=self.files[0].suffix.lstrip(".").lower(),

@@ -24,22 +24,12 @@ from videocolor.color import (
 )
 from videocolor.errors import OutputError
 from videocolor.io.codecs import CodecSpec, check_output
+from videocolor.io.colortags import MATRIX_CODES, PRIMARIES_CODES, TRANSFER_CODES
 from videocolor.io.frames import Frame, StreamInfo
 from videocolor.io.passthrough import StreamCopier
 from videocolor.io.safe_output import AtomicOutput
 
 log = logging.getLogger("videocolor")
-
-_COLORSPACE_CODE = {"bt709": 1, "bt601": 6, "bt2020": 9}
-_PRIMARIES_CODE = {"bt709": 1, "bt470bg": 5, "smpte170m": 6, "bt2020": 9}
-_TRANSFER_CODE = {
-    "bt709": 1,
-    "smpte170m": 6,
-    "iec61966-2-1": 13,
-    "bt2020-10": 14,
-    "smpte2084": 16,
-    "arib-std-b67": 18,
-}
 
 
 def _chroma_planes(
@@ -89,7 +79,10 @@ class VideoSink(_AtomicSink):
         self.info = info
         self.spec: CodecSpec = check_output(codec, self.path, info.width, info.height)
         self._output = AtomicOutput(self.path, inputs=(info.path,), overwrite=overwrite)
-        self.out_range = CodeRange(self.spec.output_depth(info.bit_depth), info.color.full_range)
+        self.out_range = CodeRange(
+            self.spec.output_depth(info.bit_depth),
+            self.spec.output_full_range(info.color.full_range),
+        )
         self.frames_written = 0
         try:
             self._container = av.open(str(self._output.temp), "w")
@@ -115,10 +108,10 @@ class VideoSink(_AtomicSink):
         ctx.time_base = info.time_base
         ctx.sample_aspect_ratio = info.sar
         stream.sample_aspect_ratio = info.sar
-        ctx.color_range = 2 if info.color.full_range else 1
-        ctx.colorspace = _COLORSPACE_CODE[info.color.matrix]
-        ctx.color_primaries = _PRIMARIES_CODE.get(info.color.primaries, 2)
-        ctx.color_trc = _TRANSFER_CODE.get(info.color.transfer, 2)
+        ctx.color_range = 2 if self.out_range.full_range else 1
+        ctx.colorspace = MATRIX_CODES[info.color.matrix]
+        ctx.color_primaries = PRIMARIES_CODES.get(info.color.primaries, 2)
+        ctx.color_trc = TRANSFER_CODES.get(info.color.transfer, 2)
         if info.rotation:
             stream.set_display_rotation(info.rotation)
         return stream
@@ -200,7 +193,7 @@ class ImageSequenceSink(_AtomicSink):
             self.path, inputs=(info.path,), overwrite=overwrite, is_dir=True
         )
         depth = self.spec.output_depth(info.bit_depth)
-        self.out_range = CodeRange(depth, info.color.full_range)
+        self.out_range = CodeRange(depth, self.spec.output_full_range(info.color.full_range))
         self.frames_written = 0
 
     def write(self, frame: Frame, cbcr: np.ndarray | None = None) -> None:

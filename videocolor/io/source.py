@@ -15,26 +15,14 @@ from pathlib import Path
 import av
 import numpy as np
 
-from videocolor.color import CodeRange, default_matrix
+from videocolor.color import CodeRange
 from videocolor.errors import InputNotFoundError, NotAVideoError
-from videocolor.io.frames import ColorTags, Frame, StreamInfo
+from videocolor.io import colortags
+from videocolor.io.frames import Frame, StreamInfo
 from videocolor.io.imageseq import ImageSequenceSource, looks_like_image_sequence
 from videocolor.io.pixels import check_pixel_format, frame_luma, luma_bit_depth
 
 log = logging.getLogger("videocolor")
-
-_MATRIX_BY_AVCOL_SPC = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
-_PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020", 2: "unknown"}
-_TRANSFER = {
-    1: "bt709",
-    6: "smpte170m",
-    13: "iec61966-2-1",
-    14: "bt2020-10",
-    16: "smpte2084",
-    18: "arib-std-b67",
-    2: "unknown",
-}
-_AVCOL_RANGE_JPEG = 2
 
 
 def _fraction(value: object) -> Fraction | None:
@@ -86,17 +74,13 @@ class VideoFileSource:
 
     def _describe(self, first: av.VideoFrame) -> StreamInfo:
         stream, ctx = self._stream, self._stream.codec_context
-        spc = int(first.colorspace or ctx.colorspace or 2)
-        matrix = _MATRIX_BY_AVCOL_SPC.get(spc)
-        full = int(first.color_range or ctx.color_range or 0) == _AVCOL_RANGE_JPEG or (
-            first.format.name.startswith("yuvj") or first.format.is_rgb or first.format.has_palette
-        )
-        color = ColorTags(
-            matrix=matrix or default_matrix(first.height),
-            full_range=full,
-            primaries=_PRIMARIES.get(int(first.color_primaries or 2), "unknown"),
-            transfer=_TRANSFER.get(int(first.color_trc or 2), "unknown"),
-            matrix_tagged=matrix is not None,
+        color = colortags.decide(
+            first.format,
+            first.height,
+            range_code=int(first.color_range or ctx.color_range or 0),
+            space_code=int(first.colorspace or ctx.colorspace or 2),
+            primaries_code=int(first.color_primaries or ctx.color_primaries or 2),
+            transfer_code=int(first.color_trc or ctx.color_trc or 2),
         )
         rate = _fraction(stream.average_rate) or _fraction(stream.guessed_rate)
         duration = (
