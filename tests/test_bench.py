@@ -4,6 +4,8 @@ reports, speed. Real data (DAVIS) is optional and skipped when absent."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import cv2
@@ -13,9 +15,10 @@ import skimage.data
 
 from tests.clips import make_video, pattern_rgb
 from videocolor import metrics
+from videocolor.bench import endtoend
 from videocolor.bench.data import find_clips, read_clip
 from videocolor.bench.hints import sample_hints
-from videocolor.bench.methods import VIDEO_METHODS, method_names
+from videocolor.bench.methods import CLI_FLAGS, VIDEO_METHODS, method_names
 from videocolor.bench.motion import InputMotion
 from videocolor.bench.protocol import parse_protocol
 from videocolor.bench.render import luma_codes
@@ -38,6 +41,11 @@ TOP_KEYS = {"protocol", "dataset", "method", "clips", "pooled", "pooled_excl_ref
 CLIP_KEYS = {"name", "frames"} | METRIC_KEYS
 SPEED_KEYS = {"fps", "frames", "seconds", "peak_rss_mb"}
 FRAMES = 8
+
+needs_ffmpeg = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+    reason="the end-to-end bench needs the ffmpeg and ffprobe binaries",
+)
 
 
 def _write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
@@ -149,11 +157,82 @@ def test_product_method_runs_through_the_bench(dataset: Path) -> None:
         clips=["pattern"],
         max_frames=5,
         progress=False,
+        through="memory",
     )
     product, gray = bench.scores["videocolor"][0], bench.scores["gray"][0]
     assert product.references == {0, 3} and len(product.frames) == 5
     assert product.summary()["psnr"] > gray.summary()["psnr"]
     assert product.seconds > 0
+
+
+@needs_ffmpeg
+def test_ffv1_path_runs_the_cli_and_agrees_with_memory(dataset: Path, tmp_path: Path) -> None:
+    args = ["bench", "video", "--data", str(dataset), "--clips", "pattern", "--max-frames", "5"]
+    results = _run_json(
+        [*args, "--protocol", "ref0", "--method", "videocolor,gray"], tmp_path / "ffv1.json"
+    )
+    product, gray = results
+    assert product["through"] == "ffv1"  # the default: the user's path
+    assert gray["through"] == "memory"  # a baseline has no CLI
+    assert product["pooled"]["frames"] == 5 and product["speed"]["seconds"] > 0
+    memory = run_video_bench(
+        dataset,
+        parse_protocol("ref0"),
+        ["videocolor"],
+        clips=["pattern"],
+        max_frames=5,
+        progress=False,
+        through="memory",
+    )
+    in_process = memory.scores["videocolor"][0].summary()["psnr"]
+    assert product["pooled"]["psnr"] == pytest.approx(in_process, abs=0.05)
+    assert product["pooled"]["psnr"] > gray["pooled"]["psnr"] + 5
+
+
+@needs_ffmpeg
+def test_h264_path_without_references(dataset: Path, tmp_path: Path) -> None:
+    bench = run_video_bench(
+        dataset,
+        parse_protocol("auto"),
+        ["videocolor", "gray"],
+        clips=["movie"],
+        max_frames=4,
+        progress=False,
+        through="h264",
+    )
+    product, gray = bench.scores["videocolor"][0], bench.scores["gray"][0]
+    assert len(product.frames) == 4 and not product.references
+    assert product.summary()["colorfulness"] > gray.summary()["colorfulness"] == 0.0
+
+
+@needs_ffmpeg
+def test_a_failing_cli_run_is_an_error_with_its_message(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # A flag table out of step with the CLI: the colorize run itself fails.
+    monkeypatch.setitem(CLI_FLAGS, "videocolor", ("--match-every", "-1"))
+    args = ["bench", "video", "--data", str(dataset), "--clips", "pattern", "--max-frames", "2"]
+    assert main(["-q", *args, "--protocol", "ref0", "--json", str(tmp_path / "x.json")]) == 1
+    error = capsys.readouterr().err
+    assert "clip pattern, method videocolor: `python -m videocolor -q colorize" in error
+    assert "exited with 2" in error and "--match-every: must be 0 or more" in error
+    assert not (tmp_path / "x.json").exists()
+
+
+@needs_ffmpeg
+def test_unreadable_grey_file_and_unknown_matrix_are_refused(tmp_path: Path) -> None:
+    text = tmp_path / "grey.mkv"
+    text.write_text("not a video\n")
+    files = endtoend.ClipFiles(tmp_path, text, None)
+    with pytest.raises(VideocolorError, match=r"exited with 1: videocolor: error: .*grey\.mkv"):
+        endtoend.run_cli(endtoend.colorize_command(files, tmp_path / "out.mkv", []))
+    fcc = tmp_path / "fcc.mkv"
+    source = ["-f", "lavfi", "-i", "testsrc=size=32x24:rate=1", "-frames:v", "1"]
+    tags = ["-colorspace", "fcc", "-color_range", "pc"]
+    encode = ["-c:v", "ffv1", "-pix_fmt", "yuv444p", *tags, str(fcc)]
+    subprocess.run(["ffmpeg", "-v", "error", *source, *encode], check=True)
+    with pytest.raises(VideocolorError, match="colour matrix 'fcc'"):
+        endtoend.read_rgb(fcc)
 
 
 def test_protocols() -> None:

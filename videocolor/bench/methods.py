@@ -113,6 +113,15 @@ VIDEO_METHODS: dict[str, VideoMethod] = {
     "warp-only": warp_only,
 }
 
+#: The product's video methods as a user runs them: the ``videocolor colorize`` flags that give
+#: each the settings of its function above (``bench video --through ffv1|h264``). Baselines have
+#: no CLI and run in-process whatever the mode.
+CLI_FLAGS: dict[str, tuple[str, ...]] = {
+    PRODUCT: (),
+    "videocolor-flow": ("--match-every", "0"),
+    "videocolor-net": ("--engine", "network"),
+}
+
 IMAGE_METHODS: dict[str, ImageMethod] = {
     PRODUCT: network_image,
     "gray": gray_image,

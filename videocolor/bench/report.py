@@ -84,6 +84,25 @@ def _video_figures(
     return links
 
 
+def _fps_note(bench: VideoBench) -> str:
+    if bench.through == "memory":
+        return "fps counts the method's own time only"
+    return (
+        "fps counts the method's own time only, for the product's methods the CLI's wall time "
+        "(start-up, decoding and encoding included)"
+    )
+
+
+def video_title(bench: VideoBench) -> str:
+    """The title of a video run's report and printed summary, with the product's path."""
+    through = (
+        "in-process (--through memory)"
+        if bench.through == "memory"
+        else f"through {bench.through} files and the CLI"
+    )
+    return f"Video benchmark: {bench.dataset}, protocol `{bench.protocol.name}`, product {through}"
+
+
 def write_video_report(
     bench: VideoBench, results: Sequence[Mapping[str, object]], directory: Path
 ) -> Path:
@@ -93,11 +112,11 @@ def write_video_report(
     first = results[0]
     frames = f", first {first['max_frames']} frames of each clip" if first["max_frames"] else ""
     lines = [
-        f"# Video benchmark: {first['dataset']}, protocol `{first['protocol']}`",
+        f"# {video_title(bench)}",
         "",
         f"Methods: {', '.join(str(r['method']) for r in results)}. Data: `{first['data']}`{frames}."
         f" PSNR is the {first['psnr_convention']}, SSIM and QSSIM likewise; AuC pools pixels; CDC"
-        " and warping error are means over clips; fps counts the method's own time only.",
+        f" and warping error are means over clips; {_fps_note(bench)}.",
         "",
         "## Pooled over all frames",
         "",

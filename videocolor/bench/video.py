@@ -6,11 +6,17 @@ the picture the product would deliver, and scored frame by frame at full resolut
 (:mod:`.scores`). The clip is loaded once for all methods, and the warping error's flow is
 computed once per clip (:mod:`.motion`), so several methods side by side cost little more than
 their own running time plus the per-frame metrics.
+
+The product's methods take one of two paths (``through``): ``memory`` calls the engine in this
+process on the luma codes; ``ffv1`` and ``h264`` write the same codes as a grey file and run the
+CLI on it as a user does (:mod:`.endtoend`), so that the score covers the product's file I/O too.
+Baselines have no CLI and run in-process on either path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from videocolor import __version__
-from videocolor.bench import figures
+from videocolor.bench import endtoend, figures
 from videocolor.bench.data import ClipEntry, find_clips, read_clip
-from videocolor.bench.methods import VIDEO_METHODS
+from videocolor.bench.methods import CLI_FLAGS, VIDEO_METHODS
 from videocolor.bench.motion import InputMotion
 from videocolor.bench.protocol import Protocol
 from videocolor.bench.render import compose, luma_codes, unit_luma
@@ -53,10 +59,15 @@ class VideoBench:
     scores: dict[str, list[ClipScores]]
     samples: list[ClipSamples]
     peak_rss_mb: float = 0.0
+    through: str = endtoend.DEFAULT_THROUGH
 
     @property
     def dataset(self) -> str:
         return self.data.name
+
+    def through_of(self, method: str) -> str:
+        """The path ``method`` took: the bench's, or ``memory`` for a method without a CLI."""
+        return self.through if method in CLI_FLAGS else endtoend.MEMORY
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,37 @@ def _run_method(name: str, clip: _Clip, reporter: Reporter) -> tuple[ClipScores,
     return scores, outputs
 
 
+def _run_through_files(
+    name: str, clip: _Clip, files: endtoend.ClipFiles, reporter: Reporter
+) -> tuple[ClipScores, list[np.ndarray]]:
+    """Colour the clip's grey file with the CLI as ``name`` and score the decoded output."""
+    scores = ClipScores(clip.name, clip.references)
+    try:
+        outputs, scores.seconds = endtoend.colorize(files, CLI_FLAGS[name], name)
+        shapes = {output.shape for output in outputs}
+        if len(outputs) != len(clip.rgb) or shapes != {clip.rgb.shape[1:]}:
+            raise endtoend.EndToEndError(
+                f"the CLI wrote {len(outputs)} frames of {sorted(shapes)}, expected "
+                f"{len(clip.rgb)} of {clip.rgb.shape[1:]}"
+            )
+    except endtoend.EndToEndError as exc:
+        raise endtoend.EndToEndError(f"clip {clip.name}, method {name}: {exc}") from exc
+    for index, output in enumerate(outputs):
+        scores.add(index, output, clip.rgb[index])
+        reporter.advance()
+    return scores, outputs
+
+
+def _clip_files(
+    clip: _Clip, bench: VideoBench
+) -> AbstractContextManager[endtoend.ClipFiles | None]:
+    """The clip's grey file and references when a method goes through files, else nothing."""
+    if not any(bench.through_of(name) != endtoend.MEMORY for name in bench.scores):
+        return nullcontext(None)
+    originals = {index: clip.rgb[index] for index in clip.references}
+    return endtoend.clip_files(clip.codes, originals, clip.matrix, bench.through)
+
+
 def _bench_clip(
     entry: ClipEntry, bench: VideoBench, reporter: Reporter, keep_samples: bool
 ) -> None:
@@ -110,11 +152,15 @@ def _bench_clip(
     samples.rows["grey"] = [
         figures.thumbnail(compose(clip.codes[i], None, clip.matrix)) for i in shown
     ]
-    for name, runs in bench.scores.items():
-        scores, outputs = _run_method(name, clip, reporter)
-        scores.add_sequence(outputs, motion)
-        runs.append(scores)
-        samples.rows[name] = [figures.thumbnail(outputs[i]) for i in shown]
+    with _clip_files(clip, bench) as files:
+        for name, runs in bench.scores.items():
+            if files is not None and bench.through_of(name) != endtoend.MEMORY:
+                scores, outputs = _run_through_files(name, clip, files, reporter)
+            else:
+                scores, outputs = _run_method(name, clip, reporter)
+            scores.add_sequence(outputs, motion)
+            runs.append(scores)
+            samples.rows[name] = [figures.thumbnail(outputs[i]) for i in shown]
     if keep_samples:
         bench.samples.append(samples)
 
@@ -128,14 +174,19 @@ def run_video_bench(
     max_frames: int | None = None,
     keep_samples: bool = False,
     progress: bool = True,
+    through: str = endtoend.DEFAULT_THROUGH,
 ) -> VideoBench:
     """Score ``methods`` (names in :data:`VIDEO_METHODS`) on the clips of ``data``.
 
     ``clips`` keeps only the named clips, ``max_frames`` only the first frames of each;
-    ``keep_samples`` keeps thumbnails for the report's contact sheets.
+    ``keep_samples`` keeps thumbnails for the report's contact sheets; ``through`` (one of
+    :data:`endtoend.THROUGH`) is the product's path: a grey file and the CLI, or ``memory``.
     """
+    if through not in endtoend.THROUGH:
+        raise ValueError(f"through {through!r}: expected one of {', '.join(endtoend.THROUGH)}")
     entries = find_clips(data, clips)
-    bench = VideoBench(data, protocol, max_frames, {name: [] for name in methods}, [])
+    scores: dict[str, list[ClipScores]] = {name: [] for name in methods}
+    bench = VideoBench(data, protocol, max_frames, scores, [], through=through)
     counts = [min(e.frames, max_frames or e.frames) if e.frames else None for e in entries]
     total = None if None in counts else sum(counts) * len(methods)
     with Reporter("bench video", total, enabled=progress) as reporter:
@@ -164,6 +215,7 @@ def method_result(bench: VideoBench, method: str) -> dict[str, object]:
         "protocol": bench.protocol.name,
         "dataset": bench.dataset,
         "method": method,
+        "through": bench.through_of(method),
         "clips": [_clip_row(clip) for clip in clips],
         "pooled": pool(clips),
         "pooled_excl_refs": pool(clips, exclude_refs=True),

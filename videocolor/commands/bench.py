@@ -3,19 +3,23 @@
 Results are JSON so that runs of different versions can be compared key for key. ``bench video``
 writes, per method, one object::
 
-    {"protocol", "dataset", "method",
+    {"protocol", "dataset", "method", "through",
      "clips": [{"name", "frames", "psnr", "ssim", "qssim", "auc_ab", "auc_rgb", "cdc",
                 "warp_error", "colorfulness", "fps", ...}],
      "pooled": {same metric keys, "frames", "clips"}, "pooled_excl_refs": {same},
      "speed": {"fps", "frames", "seconds", "peak_rss_mb"}, "psnr_convention", ...}
 
-With one ``--method`` the file holds that object; with several, a list of them in the order given.
+``through`` is the path the method's output took: ``ffv1`` or ``h264`` (a grey file of that kind
+coloured by the ``videocolor colorize`` CLI, its output decoded) or ``memory`` (the engine called
+in-process; baselines always). With one ``--method`` the file holds that object; with several,
+a list of them in the order given.
 ``bench images`` writes the same shape (one object or a list) with ``images`` rows, ``pooled``,
 ``semantic`` (or null and ``semantic_note``) and ``speed``; ``bench speed`` one object with a
 ``clips`` entry per size. Non-finite numbers (an exact frame's PSNR) are written as null.
 
-The benchmarks are imported when a subcommand runs (only the method registry, for the help text,
-at start-up), so the rest of the CLI never pays for them nor for the engine the product loads.
+The benchmarks are imported when a subcommand runs (only the method registry and the
+``--through`` choices, for the help text, at start-up), so the rest of the CLI never pays for
+them nor for the engine the product loads.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     kinds = parser.add_subparsers(dest="bench", metavar="KIND", required=True)
 
+    from videocolor.bench.endtoend import DEFAULT_THROUGH, THROUGH
     from videocolor.bench.methods import IMAGE_METHODS, PRODUCT, VIDEO_METHODS
 
     video = kinds.add_parser(
@@ -80,6 +85,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="references: original frame 0 (published DAVIS tables), frames 0, N, 2N..., or none",
     )
     video.add_argument("--clips", metavar="A,B", help="only these clips (comma list)")
+    video.add_argument(
+        "--through",
+        choices=THROUGH,
+        default=DEFAULT_THROUGH,
+        help="how the product's methods run: ffv1 (default: a 16-bit grey FFV1 file coloured by "
+        "the CLI, as a user does), h264 (an 8-bit limited-range grey H.264 file, likewise) or "
+        "memory (the engine called in-process, faster; baselines always run so)",
+    )
     video.add_argument(
         "--max-frames", type=positive_int, metavar="N", help="only the first N frames of a clip"
     )
@@ -164,13 +177,15 @@ def run_video(args: argparse.Namespace) -> int:
         max_frames=args.max_frames,
         keep_samples=args.report is not None,
         progress=not args.quiet,
+        through=args.through,
     )
     results = [video.method_result(bench, method) for method in methods]
     write_json(args.json_path, results[0] if len(results) == 1 else results)
     if args.report:
         report.write_video_report(bench, results, args.report)
     if not args.quiet:
-        print("\n".join(report.summary_table(results, "pooled", METRICS)))
+        table = report.summary_table(results, "pooled", METRICS)
+        print("\n".join([report.video_title(bench), "", *table]))
     return 0
 
 
