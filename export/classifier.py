@@ -1,4 +1,4 @@
-"""Export EfficientNet-Lite0 (ImageNet) to the ONNX file :mod:`videocolor.classifier` runs.
+"""Export EfficientNet-Lite0 (ImageNet) to the ONNX file :mod:`videocolor.bench.classifier` runs.
 
 ``python -m export.classifier [-o PATH] [--images DIR]``
 
@@ -33,7 +33,7 @@ from training.models.efficientnet_lite import (
     efficientnet_lite0,
     pretrained_weights_path,
 )
-from videocolor import classifier as runtime
+from videocolor.bench import classifier as runtime
 
 #: The lowest opset torch's exporter writes natively. Asking it for 17 makes it run onnx's version
 #: converter, which has no Pad 18 -> 17 adapter and silently leaves the model at 18 (the SAME

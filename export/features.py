@@ -29,10 +29,10 @@ import videocolor
 from export.onnx import OPSET, ParityError, checked_export
 from training import data as td
 from training.models.matching import MatchingFeatures, MatchingHead
-from videocolor import matching
+from videocolor.colorizers import matcher
 
 PARITY_TOLERANCE = 1e-3
-PARITY_SIZES = ((160, 288), (320, 576))  # (height, width), multiples of matching.MULTIPLE
+PARITY_SIZES = ((160, 288), (320, 576))  # (height, width), multiples of matcher.MULTIPLE
 #: The trained head of the bundled model (0.8 MB): the source the shipped file is built from.
 BUNDLED_HEAD = Path(__file__).resolve().parent / "weights" / "matching_head.pt"
 
@@ -52,20 +52,20 @@ def export(model: MatchingFeatures, path: Path) -> None:
         str(path),
         opset_version=OPSET,
         dynamo=False,
-        input_names=[matching.INPUT_NAME],
-        output_names=[matching.OUTPUT_NAME],
+        input_names=[matcher.INPUT_NAME],
+        output_names=[matcher.OUTPUT_NAME],
         dynamic_axes={
-            matching.INPUT_NAME: {0: "batch", 2: "height", 3: "width"},
-            matching.OUTPUT_NAME: {0: "batch", 2: "height8", 3: "width8"},
+            matcher.INPUT_NAME: {0: "batch", 2: "height", 3: "width"},
+            matcher.OUTPUT_NAME: {0: "batch", 2: "height8", 3: "width8"},
         },
     )
     proto = onnx.load(str(path))
     props = {
         "videocolor.version": videocolor.__version__,
         "videocolor.model": "matching-features",
-        "input": f"{matching.INPUT_NAME}: (N, 1, H, W) Y' luma in [0, 1], "
-        f"H and W multiples of {matching.MULTIPLE}",
-        "output": f"{matching.OUTPUT_NAME}: (N, 152, H/8, W/8): 40 stride-8 then 112 "
+        "input": f"{matcher.INPUT_NAME}: (N, 1, H, W) Y' luma in [0, 1], "
+        f"H and W multiples of {matcher.MULTIPLE}",
+        "output": f"{matcher.OUTPUT_NAME}: (N, 152, H/8, W/8): 40 stride-8 then 112 "
         "stride-16 (upsampled) channels of EfficientNet-Lite0 and the matching head, "
         "each group unit length",
         "videocolor.temperature": f"{model.head.temperature:.6g}",
@@ -85,7 +85,7 @@ def check_parity(model: MatchingFeatures, path: Path, images: list[np.ndarray]) 
             for image in images
         ]
         batch = np.stack(lumas)[:, None].astype(np.float32)
-        ours = session.run(None, {matching.INPUT_NAME: batch})[0]
+        ours = session.run(None, {matcher.INPUT_NAME: batch})[0]
         with torch.no_grad():
             theirs = model(torch.from_numpy(batch)).numpy()
         worst = max(worst, float(np.abs(ours - theirs).max()))
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export.features", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("-o", "--output", type=Path, default=matching.PACKAGED_MODEL)
+    parser.add_argument("-o", "--output", type=Path, default=matcher.PACKAGED_MODEL)
     parser.add_argument("--images", type=Path, default=None, help="photos for the parity check")
     parser.add_argument(
         "--head", type=Path, default=BUNDLED_HEAD, help="trained head (training.matching)"

@@ -27,7 +27,7 @@ import torch
 import videocolor
 from training import data as td
 from training.models.colornet import MULTIPLE, ColorNet, ColorNetConfig
-from videocolor.network import INPUT_NAMES
+from videocolor.colorizers.network import INPUT_NAMES
 
 OPSET = 17
 PARITY_TOLERANCE = 1e-3

@@ -11,7 +11,7 @@ gate weave. The ground truth is known exactly because this module makes every tr
 are the ones made here.
 
 Run ``python -m tests.film_defects --measure`` to print precision and recall of
-:func:`videocolor.shots.detect_shots` on every reel that can be built on this machine.
+:func:`videocolor.shots.detection.detect_shots` on every reel that can be built on this machine.
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def train_reel(
 
 def measure(reel: Reel) -> Score:
     """Run the detector on a reel and score it."""
-    from videocolor.shots import detect_shots
+    from videocolor.shots.detection import detect_shots
 
     return score(detect_shots(reel.path).cut_frames, reel.transitions)
 
@@ -379,7 +379,7 @@ def _main() -> None:
     parser.add_argument("--grain", type=float, default=0.035, help="grain deviation, unit luma")
     args = parser.parse_args()
     from tests.conftest import shared_data
-    from videocolor.shots import detect_shots
+    from videocolor.shots.detection import detect_shots
 
     def defects(seed: int) -> FilmDefects:
         return FilmDefects(seed + args.seed, flicker=args.flicker, grain=args.grain)

@@ -8,7 +8,7 @@ import ctypes.util
 import numpy as np
 import pytest
 
-from videocolor.allocator import reuse_freed_memory
+from videocolor.memory.allocator import reuse_freed_memory
 
 
 class _MallInfo2(ctypes.Structure):

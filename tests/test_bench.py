@@ -14,8 +14,7 @@ import pytest
 import skimage.data
 
 from tests.clips import make_video, pattern_rgb
-from videocolor import metrics
-from videocolor.bench import endtoend
+from videocolor.bench import endtoend, metrics
 from videocolor.bench.data import find_clips, read_clip
 from videocolor.bench.hints import sample_hints
 from videocolor.bench.methods import CLI_FLAGS, VIDEO_METHODS, method_names

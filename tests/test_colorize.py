@@ -17,15 +17,18 @@ from skimage import data as skdata
 from tests.clips import make_video, pattern_rgb, photo_pan
 from videocolor import color
 from videocolor.cli import main
-from videocolor.colorize import ColorizeStage
-from videocolor.engine import EngineSettings, colorize_clip
+from videocolor.colorizers.network import ColorNetwork
+from videocolor.engine.candidate import Candidate
+from videocolor.engine.chain import ChainStep
+from videocolor.engine.clip import EngineSettings, colorize_clip
+from videocolor.engine.prior import ColourPrior
+from videocolor.engine.settings import PropagationSettings
+from videocolor.engine.shot import propagate_shot
 from videocolor.io import open_source, read_all_luma
-from videocolor.network import ColorNetwork
-from videocolor.pipeline import run
-from videocolor.prior import ColourPrior
-from videocolor.propagate import Candidate, ChainStep, PropagationSettings, propagate_shot
-from videocolor.shot import Shot
-from videocolor.spill import spill_array
+from videocolor.memory.spill import spill_array
+from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.run import run
+from videocolor.shots.shot import Shot
 
 
 def _panning_frames(count: int, step: tuple[int, int]) -> list[np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from videocolor.fill import BilateralGrid, mix, pyramid_fill
+from videocolor.engine.fill import BilateralGrid, mix, pyramid_fill
 
 
 def _two_tone_scene() -> tuple[np.ndarray, np.ndarray]:

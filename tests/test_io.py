@@ -16,7 +16,7 @@ from tests.clips import frame_times, make_video, packets, pattern_rgb
 from videocolor.color import CodeRange, decode_luma, encode_luma, rgb_to_luma
 from videocolor.errors import OutputError
 from videocolor.io import open_sink, open_source, read_all_luma
-from videocolor.pipeline import GreyStage, run
+from videocolor.pipeline.run import GreyStage, run
 
 OUTPUT_NAMES = {
     "h264": "out.mp4",

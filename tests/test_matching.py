@@ -9,10 +9,11 @@ import pytest
 from skimage import data as photos
 
 from videocolor import color
-from videocolor.engine import EngineSettings, colorize_clip
+from videocolor.colorizers.matcher import PACKAGED_MODEL, KeyframeMemory, ReferenceMatcher, attend
+from videocolor.engine.candidate import Candidate, with_matched_colour
+from videocolor.engine.clip import EngineSettings, colorize_clip
+from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import ModelError
-from videocolor.matching import PACKAGED_MODEL, KeyframeMemory, ReferenceMatcher, attend
-from videocolor.propagate import Candidate, PropagationSettings, with_matched_colour
 
 
 @pytest.fixture(scope="module")

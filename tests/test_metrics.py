@@ -10,7 +10,7 @@ import pytest
 import skimage.data
 from skimage.metrics import structural_similarity
 
-from videocolor import metrics
+from videocolor.bench import metrics
 from videocolor.color import rgb_to_lab
 
 

@@ -8,14 +8,10 @@ import pytest
 from skimage import data as photos
 
 from videocolor import color
+from videocolor.colorizers.network import PACKAGED_MODEL, ColorNetwork, network_size
+from videocolor.colorizers.runtime import choose_providers
+from videocolor.engine.fill import pyramid_fill
 from videocolor.errors import ModelError
-from videocolor.fill import pyramid_fill
-from videocolor.network import (
-    PACKAGED_MODEL,
-    ColorNetwork,
-    choose_providers,
-    network_size,
-)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 from skimage import data as photos
 
 from videocolor import color
-from videocolor.network import ColorNetwork
-from videocolor.prior import ColourPrior, NetworkPrior
+from videocolor.colorizers.network import ColorNetwork
+from videocolor.engine.prior import ColourPrior, NetworkPrior
 
 
 @pytest.fixture(scope="module")

@@ -18,17 +18,17 @@ from skimage import data as skdata
 from videocolor.cli import main
 from videocolor.errors import ReferenceImageError
 from videocolor.io import open_source
-from videocolor.refcanvas import suggest_references
-from videocolor.refcheck import check_references
-from videocolor.refmanifest import (
+from videocolor.refs.canvas import suggest_references
+from videocolor.refs.check import check_references
+from videocolor.refs.manifest import (
     Manifest,
     ManifestEntry,
     read_manifest,
     write_manifest,
 )
-from videocolor.refs import frame_number, load_references, read_references
-from videocolor.refsuggest import SuggestSettings, suggest_keyframes
-from videocolor.shot import Shot
+from videocolor.refs.reference import frame_number, load_references, read_references
+from videocolor.refs.suggest import SuggestSettings, suggest_keyframes
+from videocolor.shots.shot import Shot
 
 WIDTH, HEIGHT, PAN_FRAMES, STEP = 160, 120, 60, 3
 

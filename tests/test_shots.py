@@ -28,10 +28,10 @@ from tests.film_defects import (
 from videocolor.cli import main
 from videocolor.demo import demo_footage
 from videocolor.io import read_all_luma
-from videocolor.shot import Shot
-from videocolor.shotdetect.decide import Transition
-from videocolor.shotdetect.editorial import edl_rate
-from videocolor.shots import ShotList, detect_shots, shots_from_transitions
+from videocolor.shots.detect.decide import Transition
+from videocolor.shots.detection import ShotList, detect_shots, shots_from_transitions
+from videocolor.shots.editorial import edl_rate
+from videocolor.shots.shot import Shot
 
 TARGET = 0.95  # precision and recall the detector must reach on every reel
 

@@ -9,10 +9,13 @@ import pytest
 from skimage import data as skdata
 
 from videocolor import color
-from videocolor.flow import identity_map
-from videocolor.prior import ColourPrior
-from videocolor.propagate import Candidate, ChainStep, PropagationSettings, propagate_shot
-from videocolor.smooth import Link, Smoother
+from videocolor.engine.candidate import Candidate
+from videocolor.engine.chain import ChainStep
+from videocolor.engine.flow import identity_map
+from videocolor.engine.prior import ColourPrior
+from videocolor.engine.settings import PropagationSettings
+from videocolor.engine.shot import propagate_shot
+from videocolor.engine.smooth import Link, Smoother
 
 SHAPE = (48, 64)  # the links' (coarse) resolution
 FULL = (96, 128)  # the candidates' (working) resolution

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from videocolor.network import ColorNetwork
+from videocolor.colorizers.network import ColorNetwork
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -189,7 +189,7 @@ def test_feature_export_reproduces_the_bundled_matching_model(tmp_path: Path) ->
     from skimage import data as photos
 
     from videocolor import color
-    from videocolor.matching import ReferenceMatcher
+    from videocolor.colorizers.matcher import ReferenceMatcher
 
     model = tmp_path / "features.onnx"
     done = _module("export.features", "-o", str(model), "--images", str(tmp_path / "none"))
@@ -210,7 +210,7 @@ def test_matching_head_trains_and_exports_with_its_temperature(tmp_path: Path) -
     from skimage import data as photos
 
     from tests.clips import make_video, photo_pan
-    from videocolor.matching import ReferenceMatcher
+    from videocolor.colorizers.matcher import ReferenceMatcher
 
     clips = tmp_path / "data" / "video" / "train"
     clips.mkdir(parents=True)

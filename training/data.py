@@ -27,14 +27,14 @@ import cv2
 import numpy as np
 
 from videocolor import color
-from videocolor.engine import EngineSettings, propagate_working
-from videocolor.fill import pyramid_fill
-from videocolor.network import PRESENT_CONFIDENCE, ColorNetwork
-from videocolor.prior import Prior
-from videocolor.propagate import Candidate, classical_finish
-from videocolor.shots import detect_shots
+from videocolor.colorizers.network import PRESENT_CONFIDENCE, ColorNetwork
+from videocolor.engine.candidate import Candidate
+from videocolor.engine.clip import EngineSettings, propagate_working
+from videocolor.engine.fill import pyramid_fill
+from videocolor.engine.prior import Prior
+from videocolor.engine.shot import classical_finish
+from videocolor.shots.detection import detect_shots
 
-KINDS = ("auto", "points", "dense", "video")
 VAL_EVERY = 20
 PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
 
@@ -211,7 +211,7 @@ def _propagated(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, Candidate]]:
     """(luma, true ab, fused candidate) of each non-keyframe of one shot, from the true colour
     of its keyframes (``keys`` in clip positions, ``offset`` the shot's first frame), made by
-    the engine as ``videocolor colorize`` runs it (:func:`videocolor.engine.propagate_working`:
+    the engine as ``videocolor colorize`` runs it (:func:`videocolor.engine.clip.propagate_working`:
     keyframe matching on, the bundled network's fallback colour in the fill)."""
     keyframes = {k - offset: abs_[k - offset] for k in keys}
     latest: list[Candidate | None] = []  # the fused candidate of the frame just finished

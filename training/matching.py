@@ -6,9 +6,9 @@ Self-supervised on the real-motion clips (``video/train`` under the data folder;
 benchmark): for two frames of one shot, up to :data:`MAX_GAP` frames apart in either direction,
 the later one's colour is predicted by the softmax attention of each of its positions over all
 of the other frame's, and the loss is the Huber error of that colour against the true ab at the
-feature stride. (The runtime matcher, :mod:`videocolor.matching`, lets only the positions close
-to each best match vote; training keeps every position so that a true match that starts outside
-that margin still gets a gradient.) To predict colour well the features must find *the same
+feature stride. (The runtime matcher, :mod:`videocolor.colorizers.matcher`, lets only the positions
+close to each best match vote; training keeps every position so that a true match that starts
+outside that margin still gets a gradient.) To predict colour well the features must find *the same
 thing* again, not just the same kind of thing, which is what the engine needs of them.
 
 The trunk is frozen, so its features are computed once per frame (by onnxruntime, at the
@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from training.data import luma_and_ab
 from training.models.matching import MatchingFeatures, MatchingHead
 from training.train import default_data_root, save_checkpoint
-from videocolor import matching
+from videocolor.colorizers import matcher
 
 MAX_GAP = 60
 VAL_EVERY = 10
@@ -60,7 +60,7 @@ def clip_paths(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.suffix == ".mp4" or p.is_dir())
 
 
-def trunk_matcher(folder: Path) -> matching.ReferenceMatcher:
+def trunk_matcher(folder: Path) -> matcher.ReferenceMatcher:
     """The runtime matcher (onnxruntime) with an untrained head: the frozen trunk's features at
     the matcher's own scale, about ten times faster than torch's CPU kernels for this network's
     depthwise convolutions."""
@@ -68,13 +68,13 @@ def trunk_matcher(folder: Path) -> matching.ReferenceMatcher:
 
     path = folder / "trunk.onnx"
     export(MatchingFeatures(MatchingHead()).eval().requires_grad_(False), path)
-    return matching.ReferenceMatcher(path, device="cpu")
+    return matcher.ReferenceMatcher(path, device="cpu")
 
 
-def shot_features(trunk: matching.ReferenceMatcher, clip: Path) -> list[ShotFeatures]:
+def shot_features(trunk: matcher.ReferenceMatcher, clip: Path) -> list[ShotFeatures]:
     """Every shot of ``clip`` (the product's own cut detection) as the matcher sees it."""
     from videocolor.bench.data import read_clip
-    from videocolor.shots import detect_shots
+    from videocolor.shots.detection import detect_shots
 
     pairs = [luma_and_ab(frame) for frame in read_clip(clip)]
     lumas = [luma for luma, _ in pairs]
@@ -119,7 +119,7 @@ def matched_colour(
     pair = shot.features[[source, target]].float()
     features = pair if head is None else head(pair)
     keys, queries = features.flatten(2)
-    temperature = head.log_temperature.exp() if head is not None else matching.DEFAULT_TEMPERATURE
+    temperature = head.log_temperature.exp() if head is not None else matcher.DEFAULT_TEMPERATURE
     weights = torch.softmax(queries.T @ keys / temperature, dim=1)
     return weights @ shot.ab[source].float()
 

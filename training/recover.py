@@ -29,7 +29,7 @@ from torch import nn
 from export.onnx import PARITY_TOLERANCE, ParityError, check_parity, parity_images
 from training.models.colornet import ColorNet, ColorNetConfig
 from training.train import save_checkpoint
-from videocolor.network import default_model_path
+from videocolor.colorizers.network import default_model_path
 
 
 def folded_convolutions(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]:

@@ -1,64 +1,26 @@
 """Command-line interface: turns options into library calls, and errors into one line.
 
-Every subcommand is a thin function over the library (``videocolor.pipeline``, ``videocolor.io``,
-...), so plugins and tests use the same code paths. Exit codes: 0 success, 1 error, 2 usage.
+Every subcommand is a thin function over the library (``videocolor.pipeline.run``,
+``videocolor.io``, ...), so plugins and tests use the same code paths. Exit codes: 0 success, 1
+error, 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
-from fractions import Fraction
-from pathlib import Path
 
 from videocolor import __version__
-from videocolor.allocator import reuse_freed_memory
+from videocolor.commands import COMMAND_MODULES
 from videocolor.errors import VideocolorError
-from videocolor.io import CODECS
+from videocolor.memory.allocator import reuse_freed_memory
 
 log = logging.getLogger("videocolor")
 
 
-def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    """``-o``, ``--codec`` and ``--overwrite``: the same on every command that writes video."""
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        type=Path,
-        help="output file (.mp4/.mov/.mkv) or folder for --codec png/tiff",
-    )
-    parser.add_argument(
-        "--codec",
-        choices=sorted(CODECS),
-        default="h264",
-        help="; ".join(f"{s.name}: {s.description}" for s in CODECS.values()),
-    )
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
-
-
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "input", type=Path, help="video file, image folder, or pattern such as scan/%%06d.dpx"
-    )
-    parser.add_argument(
-        "--fps",
-        type=Fraction,
-        default=None,
-        help="frame rate of an image-sequence input (default 24)",
-    )
-
-
-def print_json(payload: object) -> None:
-    print(json.dumps(payload, indent=2, default=str))
-
-
 def _build_parser() -> argparse.ArgumentParser:
-    from videocolor.commands import COMMAND_MODULES
-
     parser = argparse.ArgumentParser(
         prog="videocolor",
         description="Colour black-and-white film from a few painted keyframes.",

@@ -14,11 +14,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from videocolor.colorize import ColorizeStage
 from videocolor.errors import InputNotFoundError
 from videocolor.io import open_source
-from videocolor.pipeline import GreyStage, run
-from videocolor.shots import detect_shots
+from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.run import GreyStage, run
+from videocolor.shots.detection import detect_shots
 
 
 def demo_footage() -> Path:
@@ -42,15 +42,6 @@ class DemoResult:
     shots: int
     colourised: Path
     before_after: Path
-
-
-def _first_frame_rgb(path: Path) -> np.ndarray:
-    capture = cv2.VideoCapture(str(path))
-    ok, bgr = capture.read()
-    capture.release()
-    if not ok:
-        raise InputNotFoundError(f"{path}: could not read a frame")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def _paint_references(source: Path, frames: list[int], output_dir: Path) -> dict[int, np.ndarray]:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.models.efficientnet_lite import INPUT_MEAN, INPUT_STD, efficientnet_lite0
-from videocolor.matching import DEFAULT_TEMPERATURE
+from videocolor.colorizers.matcher import DEFAULT_TEMPERATURE
 
 #: Channels of the trunk's stride-8 and stride-16 maps.
 GROUPS = (40, 112)

@@ -4,8 +4,8 @@
 ground-truth references and scores them against the originals; ``bench images`` scores automatic
 and hint-guided colourisation of photos; ``bench speed`` times each stage of the product at 480p
 and 1080p. Every score is computed on the picture the product would deliver (its own luma codes,
-its own recombination, 8-bit RGB), with the metrics of :mod:`videocolor.metrics`, next to simple
-baselines run in the same process so that a number always has something to be compared with.
+its own recombination, 8-bit RGB), with the metrics of :mod:`videocolor.bench.metrics`, next to
+simple baselines run in the same process so that a number always has something to be compared with.
 By default ``bench video`` runs the product as a user does, through a grey file and its CLI
 (:mod:`~videocolor.bench.endtoend`); ``--through memory`` calls the engine in-process.
 

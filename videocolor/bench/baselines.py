@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from videocolor.color import Matrix, lab_chroma_to_cbcr, rgb_to_lab
-from videocolor.fill import pyramid_fill, weighted_guided_filter
-from videocolor.flow import FlowEstimator, to_flow_input, warp
+from videocolor.engine.fill import pyramid_fill, weighted_guided_filter
+from videocolor.engine.flow import FlowEstimator, to_flow_input, warp
 
 #: Weight of spread (not hinted) chroma in the guided fit of ``hints-fill``; hints weigh 1.
 SPREAD_WEIGHT = 0.1
@@ -109,13 +109,13 @@ def gray_image(
 def hints_fill(
     luma: np.ndarray, hint_ab: np.ndarray | None, hint_mask: np.ndarray | None
 ) -> np.ndarray:
-    """User hints spread over the photo by the classical fill of :mod:`videocolor.fill`.
+    """User hints spread over the photo by the classical fill of :mod:`videocolor.engine.fill`.
 
-    A push-pull (:func:`~videocolor.fill.pyramid_fill`) gives every pixel the hint colour of its
-    neighbourhood, then a weighted guided filter (:func:`~videocolor.fill.weighted_guided_filter`,
-    hints weighing 1 and spread chroma :data:`SPREAD_WEIGHT`) refits it to the luma so that colour
-    changes where the photo has edges; hinted pixels keep their colour exactly. With no hint there
-    is nothing to spread: grey.
+    A push-pull (:func:`~videocolor.engine.fill.pyramid_fill`) gives every pixel the hint colour of
+    its neighbourhood, then a weighted guided filter
+    (:func:`~videocolor.engine.fill.weighted_guided_filter`, hints weighing 1 and spread chroma
+    :data:`SPREAD_WEIGHT`) refits it to the luma so that colour changes where the photo has edges;
+    hinted pixels keep their colour exactly. With no hint there is nothing to spread: grey.
     """
     if hint_ab is None or hint_mask is None or not hint_mask.any():
         return _neutral(luma.shape)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from videocolor import __version__, metrics
-from videocolor.bench import figures
+from videocolor import __version__
+from videocolor.bench import figures, metrics
 from videocolor.bench.data import find_classes_table, find_photos, read_photo
 from videocolor.bench.hints import HINT_PATCH, HINT_SEED, Hints, sample_hints
 from videocolor.bench.methods import IMAGE_METHODS

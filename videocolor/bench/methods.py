@@ -7,8 +7,8 @@ A *video* method colours one clip (one shot)::
      matrix: "bt601" | "bt709" | "bt2020") -> Iterable[Cb/Cr float32 (H, W, 2), normalised]
 
 one chroma frame per luma frame, in order: the product's own interface
-(:func:`videocolor.engine.colorize_clip`), so the product and the baselines are measured through
-one code path. An *image* method colours one photo::
+(:func:`videocolor.engine.clip.colorize_clip`), so the product and the baselines are measured
+through one code path. An *image* method colours one photo::
 
     (luma: Y' float32 (H, W) in [0, 1], hint_ab: CIELAB ab (H, W, 2) or None,
      hint_mask: float32 (H, W) in {0, 1} or None) -> CIELAB ab float32 (H, W, 2)
@@ -31,7 +31,7 @@ from videocolor.color import Matrix
 from videocolor.errors import VideocolorError
 
 if TYPE_CHECKING:
-    from videocolor.network import ColorNetwork
+    from videocolor.colorizers.network import ColorNetwork
 
 VideoMethod = Callable[[Sequence[np.ndarray], dict[int, np.ndarray], Matrix], Iterable[np.ndarray]]
 ImageMethod = Callable[[np.ndarray, np.ndarray | None, np.ndarray | None], np.ndarray]
@@ -43,7 +43,7 @@ PRODUCT = "videocolor"
 @functools.cache
 def _network() -> ColorNetwork:
     """The bundled network, loaded once and only when a method needs it."""
-    from videocolor.network import ColorNetwork
+    from videocolor.colorizers.network import ColorNetwork
 
     return ColorNetwork()
 
@@ -58,7 +58,7 @@ def product(
     Imported on first use: the baselines then run (and the bench imports) whatever state the
     engine is in, and a baseline-only run does not load it at all.
     """
-    from videocolor.engine import EngineSettings, colorize_clip
+    from videocolor.engine.clip import EngineSettings, colorize_clip
 
     return colorize_clip(lumas, references, matrix, EngineSettings(network=_network()))
 
@@ -68,8 +68,8 @@ def flow_only(
 ) -> Iterable[np.ndarray]:
     """The product without matching frames to their keyframes (``--match-every 0``): flow
     chains and the classical fill alone, the engine of the previous version."""
-    from videocolor.engine import EngineSettings, colorize_clip
-    from videocolor.propagate import PropagationSettings
+    from videocolor.engine.clip import EngineSettings, colorize_clip
+    from videocolor.engine.settings import PropagationSettings
 
     settings = EngineSettings(network=_network(), propagation=PropagationSettings(match_every=0))
     return colorize_clip(lumas, references, matrix, settings)
@@ -80,7 +80,7 @@ def network_finished(
 ) -> Iterable[np.ndarray]:
     """The product with the network also finishing every propagated frame (``--engine
     network``)."""
-    from videocolor.engine import EngineSettings, colorize_clip
+    from videocolor.engine.clip import EngineSettings, colorize_clip
 
     settings = EngineSettings(network=_network(), finish_with_network=True)
     return colorize_clip(lumas, references, matrix, settings)

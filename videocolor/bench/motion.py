@@ -1,9 +1,9 @@
 """The grey input's motion, computed once per clip and shared by every method's warping error.
 
-:func:`videocolor.metrics.warp_error` takes its flow and visibility mask from the *input* grey
+:func:`videocolor.bench.metrics.warp_error` takes its flow and visibility mask from the *input* grey
 frames, so they are the same for every method scored on a clip; computing them once instead of
 once per method saves two full-resolution DIS flows and an occlusion test per frame per method.
-:meth:`InputMotion.pair_errors` gives exactly what :func:`videocolor.metrics.warp_error_pairs`
+:meth:`InputMotion.pair_errors` gives exactly what :func:`videocolor.bench.metrics.warp_error_pairs`
 gives, with the same helpers in the same order.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from videocolor import metrics
+from videocolor.bench import metrics
 
 
 class InputMotion:

@@ -2,12 +2,12 @@
 
 PSNR, SSIM and QSSIM are means of per-frame values (what the DAVIS/Videvo tables report);
 pooled, every frame of every clip weighs the same. The raw-accuracy AuC pools pixels (every
-pixel weighs the same, :class:`videocolor.metrics.AccuracyCurve`). CDC and warping error describe
-a whole sequence, so a pooled value is the mean over clips. Colourfulness is a mean over frames.
-Each summary is given twice: over all frames, and with the reference frames left out (a method
-that copies its references scores them almost perfectly, which says nothing about propagation);
-without references, CDC is taken on the remaining frames in order and the warping error on the
-pairs of frames that are both not references.
+pixel weighs the same, :class:`videocolor.bench.metrics.AccuracyCurve`). CDC and warping error
+describe a whole sequence, so a pooled value is the mean over clips. Colourfulness is a mean over
+frames. Each summary is given twice: over all frames, and with the reference frames left out (a
+method that copies its references scores them almost perfectly, which says nothing about
+propagation); without references, CDC is taken on the remaining frames in order and the warping
+error on the pairs of frames that are both not references.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videocolor import metrics
+from videocolor.bench import metrics
 from videocolor.bench.motion import InputMotion
 
 #: The metric keys of every clip row and pooled summary, in report order.

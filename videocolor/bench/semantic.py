@@ -2,10 +2,10 @@
 
 Zhang et al. (2016) score colourisations by the accuracy of a classifier trained on colour photos:
 on the originals, on the grey versions and on the colourised ones; the share of the accuracy lost
-to greyscale that colourisation wins back (:func:`videocolor.metrics.gap_recovered`) is the
+to greyscale that colourisation wins back (:func:`videocolor.bench.metrics.gap_recovered`) is the
 number to compare. Labels come from the WordNet id that starts each file name
 (``n01440764_tench.jpg``) and ``imagenet_classes.tsv``; the classifier is the project's ONNX
-EfficientNet-Lite0 (:mod:`videocolor.classifier`). Where either is missing the measurement is
+EfficientNet-Lite0 (:mod:`videocolor.bench.classifier`). Where either is missing the measurement is
 skipped with a note saying why, rather than failing the whole benchmark.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from videocolor.classifier import ImageNetClassifier, ImageNetLabels, wordnet_id
+from videocolor.bench.classifier import ImageNetClassifier, ImageNetLabels, wordnet_id
+from videocolor.bench.metrics import gap_recovered, gap_recovered_interval, top_k_hits
 from videocolor.errors import ModelError
-from videocolor.metrics import gap_recovered, gap_recovered_interval, top_k_hits
 
 KS = (1, 5)
 
@@ -42,7 +42,8 @@ class SemanticScorer:
 
     def result(self, method: str) -> dict[str, object]:
         """Top-1/top-5 of original, grey and ``method``'s photos, the gap recovered and its 95 %
-        bootstrap interval over the photos (:func:`videocolor.metrics.gap_recovered_interval`)."""
+        bootstrap interval over the photos
+        (:func:`videocolor.bench.metrics.gap_recovered_interval`)."""
         versions = {"original": "original", "grey": "grey", "colorized": method}
         hits = {name: self.hits(key) for name, key in versions.items()}
         rates = {name: {k: float(np.mean(v)) for k, v in h.items()} for name, h in hits.items()}

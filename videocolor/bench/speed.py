@@ -5,20 +5,21 @@ demo's ``bikes.mp4``, or ``--data``: a clip folder or video file), stretched to 
 looped back and forth to the length asked. On it are timed:
 
 - ``decode``: the source yielding luma frames (:func:`videocolor.io.open_source`);
-- ``flow``: one DIS call (:class:`videocolor.flow.FlowEstimator`, the engine's preset) per pair of
-  frames at the working resolution (:func:`videocolor.engine.work_size`); the engine makes several
-  per frame, at a reduced flow resolution, so this is the unit cost, not the engine's flow time;
-- ``network``: the colourisation network (:class:`videocolor.network.ColorNetwork`) finishing
-  each working-resolution frame from its chroma and a confidence map;
-- ``fill_upsample``: :func:`videocolor.propagate.refine` at the working resolution, the Lab to
-  Cb/Cr conversion, and :func:`videocolor.fill.guided_upsample` to full resolution;
+- ``flow``: one DIS call (:class:`videocolor.engine.flow.FlowEstimator`, the engine's preset) per
+  pair of frames at the working resolution (:func:`videocolor.engine.clip.work_size`); the engine
+  makes several per frame, at a reduced flow resolution, so this is the unit cost, not the
+  engine's flow time;
+- ``network``: the colourisation network (:class:`videocolor.colorizers.network.ColorNetwork`)
+  finishing each working-resolution frame from its chroma and a confidence map;
+- ``fill_upsample``: :func:`videocolor.engine.repair.refine` at the working resolution, the Lab
+  to Cb/Cr conversion, and :func:`videocolor.engine.fill.guided_upsample` to full resolution;
 - ``encode``: an H.264 :class:`videocolor.io.VideoSink` writing luma and chroma;
 - ``shots``: shot detection, the pass the product makes before colouring;
 - ``floor``: decode + encode alone (the grey pipeline), what no colouriser can beat;
-- ``end_to_end``: shot detection, then decode, :func:`videocolor.engine.colorize_clip` per shot
-  from each shot's first frame in colour, encode: ``videocolor colorize`` (default engine) minus
-  reading PNGs; ``end_to_end_flow_only`` the same without matching frames to their keyframes
-  (``--match-every 0``); ``end_to_end_network`` with the network finishing every frame
+- ``end_to_end``: shot detection, then decode, :func:`videocolor.engine.clip.colorize_clip` per
+  shot from each shot's first frame in colour, encode: ``videocolor colorize`` (default engine)
+  minus reading PNGs; ``end_to_end_flow_only`` the same without matching frames to their
+  keyframes (``--match-every 0``); ``end_to_end_network`` with the network finishing every frame
   (``--engine network``).
 """
 
@@ -37,19 +38,20 @@ import numpy as np
 from videocolor import __version__, color
 from videocolor.bench.data import iter_clip
 from videocolor.bench.timing import peak_rss_mb
-from videocolor.colorize import ColorizeStage
+from videocolor.colorizers.network import ColorNetwork
 from videocolor.demo import demo_footage
-from videocolor.engine import EngineSettings, reference_chroma, resize, work_size
+from videocolor.engine.clip import EngineSettings, reference_chroma, resize, work_size
+from videocolor.engine.fill import guided_upsample
+from videocolor.engine.flow import FlowEstimator, to_flow_input
+from videocolor.engine.prior import ColourPrior
+from videocolor.engine.repair import refine
+from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import VideocolorError
-from videocolor.fill import guided_upsample
-from videocolor.flow import FlowEstimator, to_flow_input
 from videocolor.io import ColorTags, Frame, StreamInfo, open_sink, open_source
-from videocolor.network import ColorNetwork
-from videocolor.pipeline import GreyStage
-from videocolor.pipeline import run as run_pipeline
-from videocolor.prior import ColourPrior
-from videocolor.propagate import PropagationSettings, refine
-from videocolor.shots import detect_shots
+from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.run import GreyStage
+from videocolor.pipeline.run import run as run_pipeline
+from videocolor.shots.detection import detect_shots
 
 DEFAULT_SIZES = ((854, 480), (1920, 1080))
 DEFAULT_FRAMES = 240

@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from videocolor.commands.argtypes import non_negative_int, positive_int
+from videocolor.commands.arguments import non_negative_int, positive_int
 from videocolor.errors import VideocolorError
 
 _SCHEMA = "JSON: one object per method (a list when several); see `videocolor.commands.bench`."

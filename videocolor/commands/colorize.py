@@ -9,20 +9,24 @@ from pathlib import Path
 
 import numpy as np
 
-from videocolor.cli import add_input_arguments, add_output_arguments, print_json
-from videocolor.colorize import ColorizeStage
-from videocolor.commands.argtypes import non_negative_int
-from videocolor.engine import EngineSettings
+from videocolor.colorizers.network import ColorNetwork
+from videocolor.commands.arguments import (
+    add_input_arguments,
+    add_output_arguments,
+    non_negative_int,
+    print_json,
+)
+from videocolor.engine.clip import EngineSettings
+from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import ReferenceImageError
 from videocolor.io import open_source
 from videocolor.io.codecs import check_output
 from videocolor.io.safe_output import check_output_path
-from videocolor.network import ColorNetwork
-from videocolor.pipeline import run as run_pipeline
-from videocolor.propagate import PropagationSettings
-from videocolor.refcheck import ReferenceReport, check_references
-from videocolor.refs import Reference
-from videocolor.shots import detect_shots
+from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.run import run as run_pipeline
+from videocolor.refs.check import ReferenceReport, check_references
+from videocolor.refs.reference import Reference
+from videocolor.shots.detection import detect_shots
 
 log = logging.getLogger("videocolor")
 

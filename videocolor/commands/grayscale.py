@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from videocolor.cli import add_input_arguments, add_output_arguments, print_json
-from videocolor.pipeline import GreyStage
-from videocolor.pipeline import run as run_pipeline
+from videocolor.commands.arguments import add_input_arguments, add_output_arguments, print_json
+from videocolor.pipeline.run import GreyStage
+from videocolor.pipeline.run import run as run_pipeline
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

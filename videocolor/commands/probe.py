@@ -8,7 +8,7 @@ from dataclasses import asdict
 from rich.console import Console
 from rich.table import Table
 
-from videocolor.cli import add_input_arguments, print_json
+from videocolor.commands.arguments import add_input_arguments, print_json
 from videocolor.io import open_source
 
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from videocolor.cli import add_input_arguments, print_json
-from videocolor.commands.argtypes import positive_int
-from videocolor.refcanvas import CONTACT_SHEET, suggest_references
-from videocolor.refcheck import ReferenceReport, check_references
-from videocolor.refsuggest import SuggestSettings
-from videocolor.shot import timecode
+from videocolor.commands.arguments import add_input_arguments, positive_int, print_json
+from videocolor.refs.canvas import CONTACT_SHEET, suggest_references
+from videocolor.refs.check import ReferenceReport, check_references
+from videocolor.refs.suggest import SuggestSettings
+from videocolor.shots.shot import timecode
 
 _STYLE = {"OK": "green", "WARN": "yellow", "ERROR": "bold red"}
 

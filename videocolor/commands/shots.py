@@ -8,11 +8,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from videocolor.cli import add_input_arguments, print_json
+from videocolor.commands.arguments import add_input_arguments, print_json
 from videocolor.io.safe_output import AtomicOutput
-from videocolor.shot import timecode
-from videocolor.shotdetect.editorial import write_edl, write_otio
-from videocolor.shots import ShotList, detect_shots
+from videocolor.shots.detection import ShotList, detect_shots
+from videocolor.shots.editorial import write_edl, write_otio
+from videocolor.shots.shot import timecode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

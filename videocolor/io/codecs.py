@@ -54,10 +54,7 @@ CODECS: dict[str, CodecSpec] = {
             "libx264",
             (2, 2),
             (".mp4", ".mov", ".mkv"),
-            # veryfast at CRF 14.5 matches fast at CRF 16 in quality (PSNR against the frames
-            # given, 854x480: +0.07, +0.11 and -0.18 dB on bikes, the abomb film excerpt and
-            # DAVIS breakdance) for 11-16 % more bytes and half the encoder's CPU time, which on
-            # a small machine is time the colouriser gets instead.
+            # The quality of preset fast at CRF 16 for half the encoder's CPU time.
             {"crf": "14.5", "preset": "veryfast"},
             fixed_depth=8,
             description="H.264 4:2:0 8-bit, CRF 14.5: delivery and previews",

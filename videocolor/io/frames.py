@@ -8,7 +8,7 @@ stream's own matrix on entry. Nothing downstream decodes again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -55,9 +55,6 @@ class StreamInfo:
     @property
     def code_range(self) -> CodeRange:
         return CodeRange(self.bit_depth, self.color.full_range)
-
-    def with_frame_count(self, count: int) -> StreamInfo:
-        return replace(self, frame_count=count)
 
 
 @dataclass(frozen=True)

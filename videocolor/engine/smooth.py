@@ -7,33 +7,24 @@ each frame's finished colour back onto the frame before along the flow between t
 it in by trust, from the end of a window to its start: a fixed-lag smoother. It works on a coarse
 copy of the colour (the flow check's resolution) and adds the change to the full colour, so the
 chroma's fine detail is not resampled again.
-
-Measured on DAVIS-2016 val ref0 (mean PSNR of the non-reference frames of every clip): a
-prototype over the engine's output, the whole shot at once, 31.154 -> 31.264 dB; looking 8
-frames ahead of every 8 handed out, the same to three decimals (on 3 clips, 1 frame ahead gave
-a third of the gain, 3 ahead 70 %, 6 ahead 90 %). In the engine 31.153 -> 31.253, for about 4 ms a
-480p frame on the main thread and 1 ms on the flow worker.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from videocolor.fill import mix
-
-if TYPE_CHECKING:
-    from videocolor.propagate import Candidate
+from videocolor.engine.candidate import Candidate
+from videocolor.engine.fill import mix
 
 
 @dataclasses.dataclass(frozen=True)
 class Link:
     """How a frame's colour is pulled back onto the frame before it, at the check resolution:
     the sampling map from the frame before into this one (its flow's
-    :func:`videocolor.flow.sampling_map`) and that flow's forward-backward consistency."""
+    :func:`videocolor.engine.flow.sampling_map`) and that flow's forward-backward consistency."""
 
     sampling: np.ndarray  # (h, w, 2)
     trust: np.ndarray  # (h, w)

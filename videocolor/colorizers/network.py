@@ -20,11 +20,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
+from videocolor.colorizers.runtime import open_session
 from videocolor.errors import ModelError
 
-PACKAGED_MODEL = Path(__file__).resolve().parent / "models" / "colornet.onnx"
+PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "models" / "colornet.onnx"
 MODEL_ENV = "VIDEOCOLOR_MODEL"
 INPUT_NAMES = ("luma", "hint_ab", "hint_conf")
 MULTIPLE = 32
@@ -38,43 +38,6 @@ def default_model_path() -> Path:
     """``$VIDEOCOLOR_MODEL`` when set, else the bundled model."""
     env = os.environ.get(MODEL_ENV)
     return Path(env) if env else PACKAGED_MODEL
-
-
-def choose_providers(device: str = "auto") -> list[str]:
-    """onnxruntime execution providers for ``device`` (auto | cpu | cuda | tensorrt).
-
-    ``auto`` takes TensorRT, then CUDA, when this onnxruntime build has them, with the CPU always
-    last as the fallback; asking for a device the build lacks is an error, not a silent CPU run.
-    """
-    available = ort.get_available_providers()
-    wanted = {
-        "auto": ["TensorrtExecutionProvider", "CUDAExecutionProvider"],
-        "tensorrt": ["TensorrtExecutionProvider"],
-        "cuda": ["CUDAExecutionProvider"],
-        "cpu": [],
-    }
-    if device not in wanted:
-        raise ModelError(f"unknown device {device!r}: use auto, cpu, cuda or tensorrt")
-    chosen = [p for p in wanted[device] if p in available]
-    if device in ("cuda", "tensorrt") and not chosen:
-        raise ModelError(
-            f"--device {device}: this onnxruntime has only {', '.join(available)}; "
-            "install the gpu extra (onnxruntime-gpu) on a machine with CUDA"
-        )
-    return [*chosen, "CPUExecutionProvider"]
-
-
-def open_session(model_path: Path, device: str = "auto", threads: int = 0) -> ort.InferenceSession:
-    """An onnxruntime session on ``device`` (:func:`choose_providers`) whose threads sleep
-    between runs: the engine does OpenCV and numpy work between runs, and spinning threads
-    slowed it (and the keyframe matcher 2.3 times) on 2 cores."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    try:
-        return ort.InferenceSession(str(model_path), options, providers=choose_providers(device))
-    except Exception as error:  # onnxruntime's errors derive from Exception only
-        raise ModelError(f"{model_path}: not a loadable ONNX model ({error})") from error
 
 
 def network_size(width: int, height: int, lines: int, multiple: int = MULTIPLE) -> tuple[int, int]:

@@ -11,7 +11,7 @@ so the colour is a plausible one instead of grey. Two kinds:
   the picture is coloured like a sky, not like the reference's bright grass.
 
 Both are callables ``luma (H, W) → ab (H, W, 2)`` with the ``weight`` the fill gives them against
-the colour it spreads from trusted neighbours (:func:`videocolor.propagate.refine`).
+the colour it spreads from trusted neighbours (:func:`videocolor.engine.repair.refine`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 if TYPE_CHECKING:
-    from videocolor.network import ColorNetwork
+    from videocolor.colorizers.network import ColorNetwork
 
 
 class Prior(Protocol):
@@ -37,7 +37,7 @@ class Prior(Protocol):
 class ColourPrior:
     """Mean ``ab`` per luma bin, pooled over one or more reference images."""
 
-    #: The fill's weight for this prior (DAVIS-2016 val ref0: a weak fallback measured best).
+    #: The fill's weight for this prior: a weak fallback, never a rival to trusted colour.
     weight = 0.02
 
     def __init__(self, lumas: Sequence[np.ndarray], abs_: Sequence[np.ndarray], bins: int = 32):
@@ -81,16 +81,8 @@ class NetworkPrior:
     are consecutive frames, so successive calls see neighbouring frames). The network runs at
     ``lines`` lines on every ``every``-th call and in between the last answer is reused: the
     prior only decides pixels with no trusted colour near them, at a coarse scale, where a few
-    frames of motion matter little. Measured on DAVIS-2016 val ref0 (all 20 clips, against the
-    reference's luma table): +0.03 dB (motocross-jump +1.1, where the sky that enters the picture
-    stopped taking the reference's bright green). Also running it when the picture moved (fast
-    motion: every 3.3 frames on the speed bench's clip) gained 0.005 dB with a little more
-    flicker (CDC 0.00480 against 0.00476) for 2 % of the speed end to end (16.3 against 16.6
-    frames/s, side by side); the network on every frame at 96 lines gained no more; fill weight
-    0.3 (0.02: -0.01 dB, 0.1: the same, 1.0: -0.03 dB). Hinting the network with the
-    references' luma table (:class:`ColourPrior`, at hint confidence 0.05 or 0.15) measured
-    -0.05 dB: the network's gate passes any present hint, so the entering sky of motocross-jump
-    took the table's green again (-1.6 dB there).
+    frames of motion matter little. It beats the references' luma table where something new
+    enters the picture (an entering sky no longer takes a reference's green).
     """
 
     weight = 0.3

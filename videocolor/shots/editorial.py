@@ -21,7 +21,7 @@ import opentimelineio as otio
 
 from videocolor.errors import OutputError
 from videocolor.io.safe_output import AtomicOutput
-from videocolor.shots import ShotList
+from videocolor.shots.detection import ShotList
 
 _REEL_LENGTH = 8  # CMX 3600 reel names are at most eight characters
 _INTEGER_SMPTE_RATES = (24, 25, 30, 48, 50, 60)

@@ -2,11 +2,11 @@
 
 Old film is hostile to shot detection: brightness flickers from frame to frame, grain boils,
 scratches and dust come and go and the picture weaves in the gate. The detector
-(:mod:`videocolor.shotdetect`) looks only at luma, at thumbnails where grain and specks are
+(:mod:`videocolor.shots.detect`) looks only at luma, at thumbnails where grain and specks are
 averaged away, with measures that flicker and weave cannot move; it finds hard cuts, fades
 through black and dissolves, places the cut of a gradual transition in its middle and keeps the
 transition's extent, so later steps can keep keyframes out of mixed frames
-(:attr:`videocolor.shot.Shot.core`).
+(:attr:`videocolor.shots.shot.Shot.core`).
 
 Decoding streams: memory holds a few dozen thumbnails and a few numbers per frame.
 """
@@ -27,11 +27,11 @@ from videocolor.errors import NotAVideoError, UnsupportedFormatError
 from videocolor.io import Frame, open_source
 from videocolor.io.background import prefetch
 from videocolor.progress import Reporter
-from videocolor.shot import Shot
-from videocolor.shotdetect.decide import Transition, transitions
-from videocolor.shotdetect.series import SeriesBuilder
-from videocolor.shotdetect.settings import DetectorSettings
-from videocolor.shotdetect.signature import signature
+from videocolor.shots.detect.decide import Transition, transitions
+from videocolor.shots.detect.series import SeriesBuilder
+from videocolor.shots.detect.settings import DetectorSettings
+from videocolor.shots.detect.signature import signature
+from videocolor.shots.shot import Shot
 
 __all__ = ["DetectorSettings", "ShotList", "Transition", "detect_shots", "shots_from_transitions"]
 

@@ -10,7 +10,7 @@ Each kind has its own evidence:
   over the dimmed frames on either side, found by fitting a linear ramp of contrast;
 - a **dissolve** is a change of both layout and tones between frames ``2k`` apart, with
   no hard cut or black frame between them, where the frames in between are cross-fades of the
-  two ends rather than area mixes (see :func:`~videocolor.shotdetect.measures.mix_ratio`) for
+  two ends rather than area mixes (see :func:`~videocolor.shots.detect.measures.mix_ratio`) for
   several frames in a row. Its cut is the middle of those frames.
 """
 
@@ -21,8 +21,8 @@ from typing import Literal
 
 import numpy as np
 
-from videocolor.shotdetect.series import SeriesArrays
-from videocolor.shotdetect.settings import DetectorSettings
+from videocolor.shots.detect.series import SeriesArrays
+from videocolor.shots.detect.settings import DetectorSettings
 
 TransitionKind = Literal["cut", "fade", "dissolve"]
 

@@ -12,9 +12,9 @@ trunk) with a small head trained on real motion to find *the same thing* again
 (:mod:`training.matching`: one frame of a clip coloured from another by this very attention).
 
 The engine blends the matched colour into a chain where the chain is unsure (weight
-1 - confidence, :func:`videocolor.propagate.with_matched_colour`); the gain on DAVIS-2016 is in
-the README. The features come from ``matching_features.onnx`` (``python -m export.features``; its
-card is ``models/matching_features.md``).
+1 - confidence, :func:`videocolor.engine.candidate.with_matched_colour`). The features come
+from ``matching_features.onnx`` (``python -m export.features``; its card is
+``models/matching_features.md``).
 """
 
 from __future__ import annotations
@@ -28,41 +28,29 @@ import cv2
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from videocolor.colorizers.network import network_size
+from videocolor.colorizers.runtime import open_session
+from videocolor.engine.fill import guided_upsample
 from videocolor.errors import ModelError
-from videocolor.fill import guided_upsample
-from videocolor.network import network_size, open_session
 
 INPUT_NAME = "luma"
 OUTPUT_NAME = "features"
 #: Frame sides are resized to multiples of this (the features' stride 16 needs even sizes at
 #: every halving for the exported fixed padding to be the right one).
 MULTIPLE = 16
-STRIDE = 8
 DEFAULT_LINES = 288
 #: Used when the model does not state the temperature it was trained with.
 DEFAULT_TEMPERATURE = 0.05
-#: Only keyframe positions whose similarity is within this of a place's best match take part
-#: in its colour. Over every position, the many middling matches of a keyframe (thousands of
-#: them) together outweigh the few good ones and pull the colour towards the keyframe's average,
-#: greying it where the match is unsure. Measured on DAVIS-2016 val ref0 (mean PSNR of the
-#: non-reference frames, matching every sixth frame, the same engine otherwise): every position
-#: 30.67 dB; margin 0.1: 30.74, 0.05: 30.77, 0.03: 30.77, 0.02: 30.77 (a plateau); the k best
-#: positions instead (k 32, 8, 4: 30.72, 30.75, 30.76) cost a sort per query. The margin costs
-#: about 2 ms per matched frame (a row maximum and a threshold: 16.4 against 14.6 ms for an
-#: 854x480 frame against one keyframe). A wider margin (0.1) only for places whose best match is
-#: poor (similarity under 1.45 / 1.55; the middle half of places lies within 1.49-1.68), so that
-#: what the keyframe does not show takes a broader average: 31.364 / 31.360 dB against 31.367
-#: (proxy, with the luma trusts of :mod:`videocolor.propagate`).
+#: Only keyframe positions whose similarity is within this of a place's best match take part in
+#: its colour: over every position, a keyframe's thousands of middling matches outweigh the few
+#: good ones and grey the colour where the match is unsure.
 MARGIN = 0.03
 #: Queries per block of the attention: the block's similarity rows stay in cache.
 _QUERY_BLOCK = 256
 #: Places whose chain colour is at least this trusted (mean over the place's feature cell) are
-#: not matched: the engine gives the matched colour a fifth of a pixel's doubt
-#: (:data:`videocolor.propagate.PropagationSettings.match_share`), 0.02 at most there. On
-#: DAVIS-2016 val ref0 this skips a fifth of the places for the same PSNR (31.157 dB both; 0.5
-#: skipped a third for -0.012 dB).
+#: not matched: the engine would give the matched colour almost nothing there.
 SURE = 0.9
-PACKAGED_MODEL = Path(__file__).resolve().parent / "models" / "matching_features.onnx"
+PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "models" / "matching_features.onnx"
 
 
 @dataclass(frozen=True)
@@ -84,14 +72,7 @@ class ReferenceMatcher:
 
     The temperature is the one the model's head was trained with (its metadata), else
     :data:`DEFAULT_TEMPERATURE`; ``margin``: see :data:`MARGIN` (``inf``: every keyframe
-    position takes part). Defaults measured on DAVIS-2016 val ref0 with the untrained
-    trunk (pooled PSNR, matching every sixth frame): features at 288 lines (320: +0.02 dB for
-    25 % more time, 240: -0.15 dB); temperature 0.05 (0.07: -0.09 dB; at 480 lines 0.02 and
-    0.01 were worse than 0.05 too). Matching against the
-    chain's own recent matched frames as well (a short-term memory: their features and colours
-    weighted by confidence, every second position) gained on the clips where keyframe matching
-    loses (soapbox +0.20, kite-surf +0.13) and lost on the rest: -0.02 dB with the last two
-    frames at full weight, +0.005 at weight 0.3, for half as many keys again; not kept.
+    position takes part). The defaults and what else was measured: ``docs/benchmarks.md``.
     """
 
     def __init__(

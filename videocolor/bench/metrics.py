@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from videocolor.color import rgb_to_lab
-from videocolor.flow import lands_inside, warp
+from videocolor.engine.flow import lands_inside, warp
 
 Space = Literal["ab", "rgb"]
 

@@ -2,12 +2,12 @@
 
 A keyframe covers its own pixels. Walking away from it frame by frame, a pixel stays covered
 while the flow that carries it is trustworthy: forward-backward consistent
-(:func:`videocolor.flow.consistency`) where the picture has texture, and photometrically
+(:func:`videocolor.engine.flow.consistency`) where the picture has texture, and photometrically
 consistent where it has none. Flat regions (sky, walls) need the second rule because DIS returns
 arbitrary vectors there that fail the round trip although any colour carried into them would be
 right; they are moved with the motion of the textured pixels around them instead. Once a pixel
 is lost it stays lost, so the covered share only falls: when it falls far, the shot needs
-another keyframe (:mod:`videocolor.refsuggest`).
+another keyframe (:mod:`videocolor.refs.suggest`).
 
 Measured on the A-bomb excerpt (flow at 256 px wide, walking from each shot's first frame): the
 three shots with little camera motion keep 0.83-0.90 covered to their ends, 61-165 frames on (the
@@ -21,7 +21,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from videocolor.flow import FlowEstimator, consistency, warp
+from videocolor.engine.flow import FlowEstimator, consistency, warp
 
 #: Local standard deviation of Y' (7x7 window at the flow resolution) under which a pixel is
 #: flat: film grain in a clear sky stays below it, edges and texture are far above.

@@ -17,11 +17,11 @@ import numpy as np
 
 from videocolor import color
 from videocolor.color import decode_luma
-from videocolor.engine import EngineSettings, colorize_clip, exemplar_prior, resize, work_size
+from videocolor.engine.clip import EngineSettings, colorize_clip, exemplar_prior, resize, work_size
 from videocolor.io import Frame, StreamInfo
-from videocolor.pipeline import Output
-from videocolor.shot import Shot
-from videocolor.spill import spill_array
+from videocolor.memory.spill import spill_array
+from videocolor.pipeline.run import Output
+from videocolor.shots.shot import Shot
 
 log = logging.getLogger("videocolor")
 
@@ -40,7 +40,7 @@ class _ShotLumas(Sequence[np.ndarray]):
 
 
 class ColorizeStage:
-    """Pipeline stage (see :class:`videocolor.pipeline.Stage`) that colours each shot.
+    """Pipeline stage (see :class:`videocolor.pipeline.run.Stage`) that colours each shot.
 
     A shot's luma codes are buffered in a spill array (RAM when small, a temporary file when
     long) and its coloured frames are emitted lazily, one at a time, so memory does not grow with

@@ -1,7 +1,7 @@
 """Checking references against the frames they claim to show, in one decoding pass.
 
 Every frame is reduced to a luma thumbnail and correlated with every reference
-(:mod:`videocolor.refmatch`), so each reference gets its score at its own frame *and* the frame
+(:mod:`videocolor.refs.match`), so each reference gets its score at its own frame *and* the frame
 of the video it matches best. That second number is what makes a wrong reference fixable: a
 reference painted on the wrong frame, or exported with another numbering (footage numbers of
 the whole reel, a 1-based count), is reported with the frame it really shows; when one constant
@@ -23,7 +23,7 @@ import numpy as np
 from videocolor.color import decode_luma, rgb_to_luma
 from videocolor.io import Frame, StreamInfo, open_source
 from videocolor.progress import Reporter
-from videocolor.refmatch import (
+from videocolor.refs.match import (
     BETTER_BY,
     LOOSE_R,
     MATCH_R,
@@ -34,9 +34,9 @@ from videocolor.refmatch import (
     shrink,
     signature,
 )
-from videocolor.refs import Reference, assess_references, read_references
-from videocolor.shot import Shot
-from videocolor.shots import detect_shots
+from videocolor.refs.reference import Reference, assess_references, read_references
+from videocolor.shots.detection import detect_shots
+from videocolor.shots.shot import Shot
 
 
 @dataclass(frozen=True)
@@ -239,8 +239,9 @@ def check_references(
 ) -> ReferenceReport:
     """Load the references of ``refdir`` and check each against the video ``source``.
 
-    ``offset`` is added to frame numbers taken from file names (see :mod:`videocolor.refs`);
-    ``shots`` are detected in the same decoding pass when not given.
+    ``offset`` is added to frame numbers taken from file names (see
+    :mod:`videocolor.refs.reference`); ``shots`` are detected in the same decoding pass when not
+    given.
     """
     references = read_references(refdir, offset=offset)
     readable = [r for r in references if r.image is not None]

@@ -1,13 +1,13 @@
 """Which frames a colourist should paint: at least one per shot, more where the shot drifts.
 
 The first keyframe of a shot is the frame that shows the shot best: among the frames outside any
-fade or dissolve (:attr:`videocolor.shot.Shot.core`), those exposed no worse than is usual for the
-shot (clipped share and distance of the mean from mid-grey), then the closer half to the shot's
-median picture (so not a frame of a flash, a flare or a passing obstruction), then the sharpest
-(variance of the Laplacian). Painting that frame gives the colours most of the shot shows.
+fade or dissolve (:attr:`videocolor.shots.shot.Shot.core`), those exposed no worse than is usual
+for the shot (clipped share and distance of the mean from mid-grey), then the closer half to the
+shot's median picture (so not a frame of a flash, a flare or a passing obstruction), then the
+sharpest (variance of the Laplacian). Painting that frame gives the colours most of the shot shows.
 
 Further keyframes follow the shot's content: from each keyframe, coverage
-(:mod:`videocolor.coverage`) is carried frame by frame towards both ends of the shot; where it
+(:mod:`videocolor.refs.coverage`) is carried frame by frame towards both ends of the shot; where it
 falls below ``min_coverage`` the sharpest of the last few frames (an eighth of a second) becomes a
 keyframe and the walk starts again from it. A walk goes at least a quarter of a second before it
 may add one, so a whip pan, where flow loses everything within a frame or two, does not spend the
@@ -29,13 +29,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from videocolor.coverage import CoverageStep
-from videocolor.flow import to_flow_input
+from videocolor.engine.flow import to_flow_input
 from videocolor.io import StreamInfo, open_source
+from videocolor.memory.spill import spill_array
 from videocolor.progress import Reporter
-from videocolor.shot import Shot
-from videocolor.shots import detect_shots
-from videocolor.spill import spill_array
+from videocolor.refs.coverage import CoverageStep
+from videocolor.shots.detection import detect_shots
+from videocolor.shots.shot import Shot
 
 _THUMB = (32, 24)
 #: Clipped share a frame may exceed the shot's median by and still count as well exposed.

@@ -18,13 +18,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from videocolor.contact_sheet import SheetRow, Tile, draw_contact_sheet
 from videocolor.errors import OutputError
 from videocolor.io import open_source
 from videocolor.io.safe_output import AtomicOutput
-from videocolor.refmanifest import Manifest, ManifestEntry, write_manifest
-from videocolor.refsuggest import Suggestion, SuggestSettings, suggest_keyframes
-from videocolor.shot import Shot, timecode
+from videocolor.refs.contact_sheet import SheetRow, Tile, draw_contact_sheet
+from videocolor.refs.manifest import Manifest, ManifestEntry, write_manifest
+from videocolor.refs.suggest import Suggestion, SuggestSettings, suggest_keyframes
+from videocolor.shots.shot import Shot, timecode
 
 CONTACT_SHEET = "contact_sheet.png"
 _TILE_WIDTH = 240

@@ -10,8 +10,8 @@ the graph), its output ``logits`` is ``(N, 1000)`` in the sorted-synset order of
 ``imagenet_classes.tsv``. :func:`preprocess` is the one resize/crop both the export's parity
 check and evaluation use.
 
-Run ``python -m videocolor.classifier --classes imagenet_classes.tsv FOLDER`` for top-1/top-5 on
-images whose file names start with their WordNet id (``n01440764_...``).
+Run ``python -m videocolor.bench.classifier --classes imagenet_classes.tsv FOLDER`` for top-1/top-5
+on images whose file names start with their WordNet id (``n01440764_...``).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from videocolor.bench.metrics import top_k_accuracy
 from videocolor.errors import InputNotFoundError, ModelError, VideocolorError
-from videocolor.metrics import top_k_accuracy
 
 #: Where ``python -m export.classifier`` writes the model by default.
-PACKAGED_MODEL = Path(__file__).resolve().parent / "models" / "efficientnet_lite0_imagenet.onnx"
+PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "models" / "efficientnet_lite0_imagenet.onnx"
 #: Environment variable naming another model file.
 MODEL_ENV = "VIDEOCOLOR_CLASSIFIER"
 
@@ -197,7 +197,8 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m videocolor.classifier --classes TSV FOLDER``: print top-1/top-5 accuracy."""
+    """``python -m videocolor.bench.classifier --classes TSV FOLDER``: print top-1/top-5
+    accuracy."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("folder", type=Path, help="images named <wnid>_*.JPEG")
     parser.add_argument("--classes", type=Path, required=True, help="imagenet_classes.tsv")

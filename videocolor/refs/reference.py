@@ -3,7 +3,7 @@
 A reference is a colour image of one frame. Which frame is read from its file name: the **last
 group of digits in the stem** is the frame number, 0-based in the decoded video (``000123.png``,
 ``123.jpg`` and ``shot4_000123.tif`` all mean frame 123; ``0000874_out.png`` means 874). An
-entry in ``refs.json`` (:mod:`videocolor.refmanifest`) overrides the name. Film scans are often
+entry in ``refs.json`` (:mod:`videocolor.refs.manifest`) overrides the name. Film scans are often
 numbered from another origin (footage of the whole reel, 1-based exports): ``offset`` is added to
 every number taken from a file name, so ``offset=-869`` turns ``0000874_out.png`` into frame 5.
 
@@ -12,7 +12,7 @@ source for a shot that has no painted frame. Its shot comes from the manifest, o
 shot when the video has one.
 
 Loading checks what needs no decoding (readable, colour, size, frame inside the video, shot);
-:mod:`videocolor.refcheck` adds the checks against the frames themselves.
+:mod:`videocolor.refs.check` adds the checks against the frames themselves.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from videocolor.bench.metrics import colorfulness
 from videocolor.errors import InputNotFoundError, ReferenceImageError, VideocolorError
 from videocolor.io import StreamInfo
 from videocolor.io.imageseq import IMAGE_EXTENSIONS, read_image
-from videocolor.metrics import colorfulness
-from videocolor.refmanifest import Manifest, read_manifest
-from videocolor.refmatch import FrameMatch
-from videocolor.shot import Shot
+from videocolor.refs.manifest import Manifest, read_manifest
+from videocolor.refs.match import FrameMatch
+from videocolor.shots.shot import Shot
 
 Level = Literal["info", "warn", "error"]
 Status = Literal["OK", "WARN", "ERROR"]
@@ -70,7 +70,7 @@ class Reference:
     ``image`` is RGB as read (uint8 or uint16; None when unreadable). ``number`` is the frame
     number as named (file or manifest) and ``frame`` the 0-based frame it stands for after
     ``offset``; both are None for an exemplar. ``match`` is filled by
-    :func:`videocolor.refcheck.check_references`.
+    :func:`videocolor.refs.check.check_references`.
     """
 
     path: Path
@@ -324,7 +324,7 @@ def load_references(
     """The references of ``refdir`` for a video, with the checks that need no decoding.
 
     Callers colour from ``[r for r in refs if r.usable]``; the frame-content checks (right
-    frame, framing, tones) are :func:`videocolor.refcheck.check_references`.
+    frame, framing, tones) are :func:`videocolor.refs.check.check_references`.
     """
     references = read_references(refdir, offset=offset)
     assess_references(references, info, shots)

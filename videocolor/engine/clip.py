@@ -1,7 +1,7 @@
 """The colouriser for one shot: working resolution in, full-resolution chroma out.
 
 Frames are scaled to the working resolution (at most ``work_lines`` lines), references are turned
-into CIELAB chroma there, :func:`videocolor.propagate.propagate_shot` carries them through the
+into CIELAB chroma there, :func:`videocolor.engine.shot.propagate_shot` carries them through the
 shot, and the chroma is converted to Cb/Cr and brought back to full resolution guided by the
 full-resolution luma (:func:`guided_upsample`), so edges follow the film, not the working grid.
 With ``finish_with_network`` each frame's fused chroma and confidence pass through the network
@@ -20,31 +20,26 @@ import numpy as np
 
 from videocolor import color
 from videocolor.color import Matrix
-from videocolor.fill import guided_upsample
-from videocolor.matching import shared_matcher
-from videocolor.network import DEFAULT_LINES, PRESENT_CONFIDENCE, ColorNetwork
-from videocolor.prior import ColourPrior, NetworkPrior, Prior
-from videocolor.propagate import (
-    Candidate,
-    Finish,
-    PropagationSettings,
-    classical_finish,
-    propagate_shot,
-)
+from videocolor.colorizers.matcher import shared_matcher
+from videocolor.colorizers.network import DEFAULT_LINES, PRESENT_CONFIDENCE, ColorNetwork
+from videocolor.engine.candidate import Candidate
+from videocolor.engine.fill import guided_upsample
+from videocolor.engine.prior import ColourPrior, NetworkPrior, Prior
+from videocolor.engine.settings import PropagationSettings
+from videocolor.engine.shot import Finish, classical_finish, propagate_shot
 
 
 @dataclass(frozen=True)
 class EngineSettings:
     """``network``: the colourisation network, which colours shots that have no reference
     (:func:`automatic_keyframe`), gives the fill its fallback colour where no reference colour
-    reaches (:class:`videocolor.prior.NetworkPrior`) and, with ``finish_with_network``, also
+    reaches (:class:`videocolor.engine.prior.NetworkPrior`) and, with ``finish_with_network``, also
     finishes every propagated frame from its fused chroma and confidence instead of keeping the
     classical fill (off by default: it costs about half the speed and on DAVIS ref0 has not beaten
     the default engine since keyframe matching came in; the numbers are in the model card).
     ``network_lines``: the resolution the network colours a keyframe at; ``finish_lines``: the
-    resolution it finishes propagated frames at (its corrections there are coarse: on DAVIS ref0
-    160 lines measured within 0.01 dB of 256 at 2.5 times the speed).
-    ``device``: where the keyframe matcher (:mod:`videocolor.matching`) runs when
+    resolution it finishes propagated frames at (its corrections there are coarse).
+    ``device``: where the keyframe matcher (:mod:`videocolor.colorizers.matcher`) runs when
     ``propagation.match_every`` is on."""
 
     work_lines: int = 480
@@ -121,10 +116,9 @@ class WorkingLumas(Sequence[np.ndarray]):
     The engine walks a shot one frame at a time (backward from its last keyframe, then forward)
     and looks back only a step or two, and the smoother hands frames out up to twice its
     lookahead behind the walk, so a window of that many frames serves it; what it keeps of its
-    keyframes it holds itself. A copy of the whole shot made up front cost memory (or disk) in
-    proportion to the shot and, on the 2-core benchmark machine, 4.2 ms per 480p frame in
-    first-touch page faults (writing into memory already touched: 0.1 ms), far more than
-    converting a frame when it is asked for.
+    keyframes it holds itself. A copy of the whole shot made up front would cost memory (or disk)
+    in proportion to the shot, and first-touch page faults cost more than converting a frame when
+    it is asked for.
     """
 
     def __init__(self, lumas: Sequence[np.ndarray], size: tuple[int, int], cached: int) -> None:
@@ -160,7 +154,7 @@ def propagate_working(
 
     ``lumas``: the shot at the working size; ``keyframes``: position → ab there; ``ref_lumas``:
     the keyframes' lumas, in the same order. The fill's fallback colour comes from the network
-    when there is one (:class:`videocolor.prior.NetworkPrior`), frames are matched to the
+    when there is one (:class:`videocolor.engine.prior.NetworkPrior`), frames are matched to the
     keyframes when ``settings.propagation.match_every`` is on, and ``finish`` (default: the
     classical one, or the network's with ``settings.finish_with_network``) turns each frame's
     fused candidate into its chroma. Training uses this too, so the network learns from the

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videocolor.shotdetect.measures import mix_ratio, structure_distance, tone_distance
-from videocolor.shotdetect.settings import DetectorSettings
-from videocolor.shotdetect.signature import TONE_QUANTILES, Signature
+from videocolor.shots.detect.measures import mix_ratio, structure_distance, tone_distance
+from videocolor.shots.detect.settings import DetectorSettings
+from videocolor.shots.detect.signature import TONE_QUANTILES, Signature
 
 #: Share of the dissolve thresholds above which the (costlier) mix ratio is computed: a little
 #: below them, so a dissolve's run can be followed out to its faint ends.
@@ -27,7 +27,7 @@ class SeriesArrays:
 
     ``step[t]`` compares frames t-1 and t, ``across[t]`` frames t-1 and t+1. For each half-span
     k of ``spans`` (row i of the 2-D arrays), ``span_structure`` and ``span_tone`` compare frames
-    t-k and t+k, and ``mix`` is :func:`~videocolor.shotdetect.measures.mix_ratio` of frame t
+    t-k and t+k, and ``mix`` is :func:`~videocolor.shots.detect.measures.mix_ratio` of frame t
     between them, computed only where both span distances reach ``PREFILTER`` of the dissolve
     thresholds (NaN elsewhere). Comparisons that reach outside the video are 0.
     """

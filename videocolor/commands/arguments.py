@@ -1,0 +1,59 @@
+"""Arguments shared by the subcommands: input and output options, value types (a bad value is
+one argparse error line), and JSON printing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from fractions import Fraction
+from pathlib import Path
+
+from videocolor.io import CODECS
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """``-o``, ``--codec`` and ``--overwrite``: the same on every command that writes video."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="output file (.mp4/.mov/.mkv) or folder for --codec png/tiff",
+    )
+    parser.add_argument(
+        "--codec",
+        choices=sorted(CODECS),
+        default="h264",
+        help="; ".join(f"{s.name}: {s.description}" for s in CODECS.values()),
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "input", type=Path, help="video file, image folder, or pattern such as scan/%%06d.dpx"
+    )
+    parser.add_argument(
+        "--fps",
+        type=Fraction,
+        default=None,
+        help="frame rate of an image-sequence input (default 24)",
+    )
+
+
+def print_json(payload: object) -> None:
+    print(json.dumps(payload, indent=2, default=str))
