@@ -14,10 +14,11 @@ import pytest
 import skimage.data
 
 from tests.clips import make_video, pattern_rgb
-from videocolor.bench import endtoend, metrics
+from videocolor.bench import endtoend
 from videocolor.bench.data import find_clips, read_clip
 from videocolor.bench.hints import sample_hints
 from videocolor.bench.methods import CLI_FLAGS, VIDEO_METHODS, method_names
+from videocolor.bench.metrics import temporal
 from videocolor.bench.motion import InputMotion
 from videocolor.bench.protocol import parse_protocol
 from videocolor.bench.render import luma_codes
@@ -281,7 +282,7 @@ def test_shared_motion_equals_the_warp_error_metric(dataset: Path) -> None:
     grey = [luma_codes(frame, "bt601") for frame in rgb]
     outputs = [np.roll(frame, index, axis=1) for index, frame in enumerate(rgb)]
     np.testing.assert_array_equal(
-        InputMotion(grey).pair_errors(outputs), metrics.warp_error_pairs(outputs, grey)
+        InputMotion(grey).pair_errors(outputs), temporal.warp_error_pairs(outputs, grey)
     )
 
 

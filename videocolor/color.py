@@ -9,6 +9,8 @@ Every function is vectorised numpy on float32 arrays with the channel axis last.
 - CIELAB uses D65, L in [0, 100], a/b roughly in [-110, 110]: the network's colour space, as in the
   colourisation literature.
 
+:func:`colorfulness` measures how colourful a picture is (a grey reference has none).
+
 The one rule the product never breaks lives here: :func:`recombine` returns the *input* luma plane
 untouched and only ever adds chroma, fitted into the gamut so that converting to RGB and back
 reproduces the film's tones.
@@ -353,3 +355,19 @@ def planes_to_rgb(
         axis=-1,
     )
     return np.clip(ycbcr_to_rgb(ycbcr, matrix), 0.0, 1.0)
+
+
+def colorfulness(rgb: np.ndarray) -> float:
+    """Colourfulness M of Hasler & Süsstrunk 2003 (no reference needed; 0 for grey).
+
+    On the 0..255 scale, rg = R - G and yb = (R + G)/2 - B;
+    M = sqrt(std(rg)^2 + std(yb)^2) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2), population statistics
+    over the pixels. A colouriser that plays safe with sepia scores low here whatever its PSNR.
+    """
+    rgb = np.asarray(rgb, dtype=np.float64)
+    if rgb.shape[-1] != 3:
+        raise ValueError(f"expected RGB on the last axis, got shape {rgb.shape}")
+    r, g, b = rgb[..., 0].ravel(), rgb[..., 1].ravel(), rgb[..., 2].ravel()
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from videocolor.bench.metrics import top_k_accuracy
+from videocolor.bench.metrics.classification import top_k_accuracy
 from videocolor.errors import InputNotFoundError, ModelError, VideocolorError
 
 #: Where ``python -m export.classifier`` writes the model by default.

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from videocolor import __version__
-from videocolor.bench import figures, metrics
+from videocolor import __version__, color
+from videocolor.bench import figures
 from videocolor.bench.data import find_classes_table, find_photos, read_photo
 from videocolor.bench.hints import HINT_PATCH, HINT_SEED, Hints, sample_hints
 from videocolor.bench.methods import IMAGE_METHODS
+from videocolor.bench.metrics import accuracy, fidelity
 from videocolor.bench.render import compose, compose_ab, luma_codes, unit_luma
 from videocolor.bench.scores import SPACES
 from videocolor.bench.semantic import SemanticScorer, semantic_scorer
@@ -40,15 +41,15 @@ class ImageScores:
     def __init__(self) -> None:
         self.rows: list[dict[str, object]] = []
         self.mses: list[float] = []
-        self.curves = {space: metrics.AccuracyCurve(space) for space in SPACES}
+        self.curves = {space: accuracy.AccuracyCurve(space) for space in SPACES}
         self.seconds = 0.0
 
     def add(self, name: str, output: np.ndarray, original: np.ndarray) -> None:
         """Score one 8-bit RGB output against the original photo."""
-        mse = metrics.mse(output, original)
+        mse = fidelity.mse(output, original)
         aucs = {}
         for space in SPACES:
-            curve = metrics.AccuracyCurve(space)
+            curve = accuracy.AccuracyCurve(space)
             curve.add(output, original)
             self.curves[space].counts += curve.counts
             aucs[f"auc_{space}"] = curve.auc()
@@ -56,11 +57,11 @@ class ImageScores:
         self.rows.append(
             {
                 "name": name,
-                "psnr": metrics.psnr_from_mse(mse),
-                "ssim": metrics.ssim(output, original),
-                "qssim": metrics.qssim(output, original),
+                "psnr": fidelity.psnr_from_mse(mse),
+                "ssim": fidelity.ssim(output, original),
+                "qssim": fidelity.qssim(output, original),
                 **aucs,
-                "colorfulness": metrics.colorfulness(output),
+                "colorfulness": color.colorfulness(output),
             }
         )
 
@@ -76,7 +77,7 @@ class ImageScores:
             "auc_ab": self.curves["ab"].auc(),
             "auc_rgb": self.curves["rgb"].auc(),
             "colorfulness": mean("colorfulness"),
-            "psnr_pooled_mse": metrics.psnr_from_mse(float(np.mean(self.mses))),
+            "psnr_pooled_mse": fidelity.psnr_from_mse(float(np.mean(self.mses))),
         }
 
 

@@ -2,9 +2,9 @@
 
 PSNR, SSIM and QSSIM are means of per-frame values (what the DAVIS/Videvo tables report);
 pooled, every frame of every clip weighs the same. The raw-accuracy AuC pools pixels (every
-pixel weighs the same, :class:`videocolor.bench.metrics.AccuracyCurve`). CDC and warping error
-describe a whole sequence, so a pooled value is the mean over clips. Colourfulness is a mean over
-frames. Each summary is given twice: over all frames, and with the reference frames left out (a
+pixel weighs the same, :class:`videocolor.bench.metrics.accuracy.AccuracyCurve`). CDC and warping
+error describe a whole sequence, so a pooled value is the mean over clips. Colourfulness is a mean
+over frames. Each summary is given twice: over all frames, and with the reference frames left out (a
 method that copies its references scores them almost perfectly, which says nothing about
 propagation); without references, CDC is taken on the remaining frames in order and the warping
 error on the pairs of frames that are both not references.
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videocolor.bench import metrics
+from videocolor import color
+from videocolor.bench.metrics import accuracy, fidelity, temporal
 from videocolor.bench.motion import InputMotion
 
 #: The metric keys of every clip row and pooled summary, in report order.
@@ -33,7 +34,7 @@ METRICS = (
     "fps",
 )
 PSNR_CONVENTION = "mean of per-frame PSNR"
-SPACES: tuple[metrics.Space, ...] = ("ab", "rgb")
+SPACES: tuple[accuracy.Space, ...] = ("ab", "rgb")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,10 @@ def _mean(values: Iterable[float]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def _merged(curves: Iterable[metrics.AccuracyCurve], space: metrics.Space) -> metrics.AccuracyCurve:
-    total = metrics.AccuracyCurve(space)
+def _merged(
+    curves: Iterable[accuracy.AccuracyCurve], space: accuracy.Space
+) -> accuracy.AccuracyCurve:
+    total = accuracy.AccuracyCurve(space)
     for curve in curves:
         total.counts += curve.counts
     return total
@@ -63,7 +66,7 @@ def _merged(curves: Iterable[metrics.AccuracyCurve], space: metrics.Space) -> me
 
 def _summary(
     frames: Sequence[FrameScore],
-    curves: dict[metrics.Space, metrics.AccuracyCurve],
+    curves: dict[accuracy.Space, accuracy.AccuracyCurve],
     cdc: float | None,
     warp_error: float | None,
     fps: float | None,
@@ -80,7 +83,7 @@ def _summary(
         "colorfulness": _mean(f.colorfulness for f in frames),
         "fps": fps,
         # PSNR of the mean MSE: finite even when one frame is reproduced exactly.
-        "psnr_pooled_mse": metrics.psnr_from_mse(_mean(f.mse for f in frames)) if frames else None,
+        "psnr_pooled_mse": fidelity.psnr_from_mse(_mean(f.mse for f in frames)) if frames else None,
     }
 
 
@@ -93,7 +96,7 @@ class ClipScores:
         self.references = frozenset(references)
         self.frames: list[FrameScore] = []
         self.curves = {
-            (space, is_ref): metrics.AccuracyCurve(space)
+            (space, is_ref): accuracy.AccuracyCurve(space)
             for space in SPACES
             for is_ref in (False, True)
         }
@@ -104,16 +107,16 @@ class ClipScores:
     def add(self, index: int, output: np.ndarray, original: np.ndarray) -> None:
         """Score one 8-bit RGB output frame against the original."""
         is_ref = index in self.references
-        mse = metrics.mse(output, original)
+        mse = fidelity.mse(output, original)
         self.frames.append(
             FrameScore(
                 index,
                 is_ref,
                 mse,
-                metrics.psnr_from_mse(mse),
-                metrics.ssim(output, original),
-                metrics.qssim(output, original),
-                metrics.colorfulness(output),
+                fidelity.psnr_from_mse(mse),
+                fidelity.ssim(output, original),
+                fidelity.qssim(output, original),
+                color.colorfulness(output),
             )
         )
         for space in SPACES:
@@ -128,13 +131,13 @@ class ClipScores:
             for t, error in enumerate(pairs)
             if t not in self.references and t + 1 not in self.references
         ]
-        self.cdc = {False: metrics.cdc(outputs), True: metrics.cdc(kept)}
+        self.cdc = {False: temporal.cdc(outputs), True: temporal.cdc(kept)}
         self.warp_error = {False: _mean(pairs) or 0.0, True: _mean(clean) or 0.0}
 
     def selected(self, exclude_refs: bool) -> list[FrameScore]:
         return [f for f in self.frames if not (exclude_refs and f.reference)]
 
-    def curve(self, space: metrics.Space, exclude_refs: bool) -> metrics.AccuracyCurve:
+    def curve(self, space: accuracy.Space, exclude_refs: bool) -> accuracy.AccuracyCurve:
         parts = [False] if exclude_refs else [False, True]
         return _merged((self.curves[space, is_ref] for is_ref in parts), space)
 

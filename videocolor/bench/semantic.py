@@ -2,11 +2,12 @@
 
 Zhang et al. (2016) score colourisations by the accuracy of a classifier trained on colour photos:
 on the originals, on the grey versions and on the colourised ones; the share of the accuracy lost
-to greyscale that colourisation wins back (:func:`videocolor.bench.metrics.gap_recovered`) is the
-number to compare. Labels come from the WordNet id that starts each file name
-(``n01440764_tench.jpg``) and ``imagenet_classes.tsv``; the classifier is the project's ONNX
-EfficientNet-Lite0 (:mod:`videocolor.bench.classifier`). Where either is missing the measurement is
-skipped with a note saying why, rather than failing the whole benchmark.
+to greyscale that colourisation wins back
+(:func:`videocolor.bench.metrics.classification.gap_recovered`) is the number to compare. Labels
+come from the WordNet id that starts each file name (``n01440764_tench.jpg``) and
+``imagenet_classes.tsv``; the classifier is the project's ONNX EfficientNet-Lite0
+(:mod:`videocolor.bench.classifier`). Where either is missing the measurement is skipped with a
+note saying why, rather than failing the whole benchmark.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from videocolor.bench.classifier import ImageNetClassifier, ImageNetLabels, wordnet_id
-from videocolor.bench.metrics import gap_recovered, gap_recovered_interval, top_k_hits
+from videocolor.bench.metrics.classification import (
+    gap_recovered,
+    gap_recovered_interval,
+    top_k_hits,
+)
 from videocolor.errors import ModelError
 
 KS = (1, 5)
@@ -43,7 +48,7 @@ class SemanticScorer:
     def result(self, method: str) -> dict[str, object]:
         """Top-1/top-5 of original, grey and ``method``'s photos, the gap recovered and its 95 %
         bootstrap interval over the photos
-        (:func:`videocolor.bench.metrics.gap_recovered_interval`)."""
+        (:func:`videocolor.bench.metrics.classification.gap_recovered_interval`)."""
         versions = {"original": "original", "grey": "grey", "colorized": method}
         hits = {name: self.hits(key) for name, key in versions.items()}
         rates = {name: {k: float(np.mean(v)) for k, v in h.items()} for name, h in hits.items()}

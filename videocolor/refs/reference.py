@@ -27,7 +27,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from videocolor.bench.metrics import colorfulness
+from videocolor.color import colorfulness
 from videocolor.errors import InputNotFoundError, ReferenceImageError, VideocolorError
 from videocolor.io import StreamInfo
 from videocolor.io.imageseq import IMAGE_EXTENSIONS, read_image
