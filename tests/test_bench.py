@@ -22,7 +22,7 @@ from videocolor.bench.metrics import temporal
 from videocolor.bench.motion import InputMotion
 from videocolor.bench.protocol import parse_protocol
 from videocolor.bench.render import luma_codes
-from videocolor.bench.video import run_video_bench
+from videocolor.bench.video import VideoBench, run_video_bench
 from videocolor.cli import main
 from videocolor.errors import VideocolorError
 
@@ -149,16 +149,23 @@ def test_global_transfer_beats_gray_on_a_tinted_clip(tinted: Path) -> None:
     assert transfer.summary(exclude_refs=True)["auc_ab"] > gray.summary()["auc_ab"]
 
 
-def test_product_method_runs_through_the_bench(dataset: Path) -> None:
-    bench = run_video_bench(
+def _bench_clip(
+    dataset: Path, protocol: str, methods: list[str], clip: str, frames: int, through: str
+) -> VideoBench:
+    """``bench video`` on the first ``frames`` frames of one clip, without progress bars."""
+    return run_video_bench(
         dataset,
-        parse_protocol("every:3"),
-        ["videocolor", "gray"],
-        clips=["pattern"],
-        max_frames=5,
+        parse_protocol(protocol),
+        methods,
+        clips=[clip],
+        max_frames=frames,
         progress=False,
-        through="memory",
+        through=through,
     )
+
+
+def test_product_method_runs_through_the_bench(dataset: Path) -> None:
+    bench = _bench_clip(dataset, "every:3", ["videocolor", "gray"], "pattern", 5, "memory")
     product, gray = bench.scores["videocolor"][0], bench.scores["gray"][0]
     assert product.references == {0, 3} and len(product.frames) == 5
     assert product.summary()["psnr"] > gray.summary()["psnr"]
@@ -175,15 +182,7 @@ def test_ffv1_path_runs_the_cli_and_agrees_with_memory(dataset: Path, tmp_path: 
     assert product["through"] == "ffv1"  # the default: the user's path
     assert gray["through"] == "memory"  # a baseline has no CLI
     assert product["pooled"]["frames"] == 5 and product["speed"]["seconds"] > 0
-    memory = run_video_bench(
-        dataset,
-        parse_protocol("ref0"),
-        ["videocolor"],
-        clips=["pattern"],
-        max_frames=5,
-        progress=False,
-        through="memory",
-    )
+    memory = _bench_clip(dataset, "ref0", ["videocolor"], "pattern", 5, "memory")
     in_process = memory.scores["videocolor"][0].summary()["psnr"]
     assert product["pooled"]["psnr"] == pytest.approx(in_process, abs=0.05)
     assert product["pooled"]["psnr"] > gray["pooled"]["psnr"] + 5
@@ -191,15 +190,7 @@ def test_ffv1_path_runs_the_cli_and_agrees_with_memory(dataset: Path, tmp_path: 
 
 @needs_ffmpeg
 def test_h264_path_without_references(dataset: Path, tmp_path: Path) -> None:
-    bench = run_video_bench(
-        dataset,
-        parse_protocol("auto"),
-        ["videocolor", "gray"],
-        clips=["movie"],
-        max_frames=4,
-        progress=False,
-        through="h264",
-    )
+    bench = _bench_clip(dataset, "auto", ["videocolor", "gray"], "movie", 4, "h264")
     product, gray = bench.scores["videocolor"][0], bench.scores["gray"][0]
     assert len(product.frames) == 4 and not product.references
     assert product.summary()["colorfulness"] > gray.summary()["colorfulness"] == 0.0
