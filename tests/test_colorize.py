@@ -426,3 +426,41 @@ def test_long_shots_spill_to_disk() -> None:
     assert not isinstance(small, np.memmap) and isinstance(large, np.memmap)
     large[63] = 7.0
     assert float(large[63].mean()) == 7.0 and float(large[0].max()) == 0.0
+
+
+@pytest.mark.slow
+def test_the_same_job_gives_the_same_frames_every_time(tmp_path: Path) -> None:
+    """Three separate processes (so the flow worker, decoder and encoder threads interleave
+    differently) colour the same clip from the same references: the decoded frames are identical
+    bit for bit. (The files themselves differ: Matroska gives every file a random segment id.)"""
+    import subprocess
+    import sys
+
+    colour = make_video(
+        tmp_path / "colour.mkv",
+        frames=16,
+        width=320,
+        height=240,
+        codec="ffv1",
+        pix_fmt="yuv444p",
+        picture=photo_pan(skdata.astronaut(), step=4),
+    )
+    grey = tmp_path / "bw.mkv"
+    assert main(["-q", "grayscale", str(colour), "-o", str(grey), "--codec", "ffv1"]) == 0
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    with av.open(str(colour)) as container:
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    for index in (0, 15):
+        cv2.imwrite(str(refs / f"{index:06d}.png"), frames[index])
+    decoded = []
+    for run_number in range(3):
+        out = tmp_path / f"out{run_number}.mkv"
+        command = ["-m", "videocolor", "-q", "colorize", str(grey), "-o", str(out)]
+        subprocess.run(
+            [sys.executable, *command, "--refs", str(refs), "--codec", "ffv1"], check=True
+        )
+        with av.open(str(out)) as container:
+            decoded.append([f.to_ndarray().tobytes() for f in container.decode(video=0)])
+    assert len(decoded[0]) == 16
+    assert decoded[0] == decoded[1] == decoded[2]
