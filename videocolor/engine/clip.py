@@ -31,24 +31,18 @@ from videocolor.engine.shot import Finish, classical_finish, propagate_shot
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """``network``: the colourisation network, which colours shots that have no reference
-    (:func:`automatic_keyframe`), gives the fill its fallback colour where no reference colour
-    reaches (:class:`videocolor.engine.prior.NetworkPrior`) and, with ``finish_with_network``, also
-    finishes every propagated frame from its fused chroma and confidence instead of keeping the
-    classical fill (off by default: it costs about half the speed and on DAVIS ref0 has not beaten
-    the default engine since keyframe matching came in; the numbers are in the model card).
-    ``network_lines``: the resolution the network colours a keyframe at; ``finish_lines``: the
-    resolution it finishes propagated frames at (its corrections there are coarse).
-    ``device``: where the keyframe matcher (:mod:`videocolor.colorizers.matcher`) runs when
-    ``propagation.match_every`` is on."""
+    """How the engine colours a shot: its working resolution, the propagation's knobs, and what
+    the colourisation network does (it colours shots without references,
+    :func:`automatic_keyframe`, and gives the fill its fallback colour,
+    :class:`videocolor.engine.prior.NetworkPrior`)."""
 
-    work_lines: int = 480
+    work_lines: int = 480  # working resolution: flow and fill need no more
     propagation: PropagationSettings = field(default_factory=PropagationSettings)
-    network: ColorNetwork | None = None
-    network_lines: int = DEFAULT_LINES
-    finish_lines: int = 160
-    finish_with_network: bool = False
-    device: str = "auto"
+    network: ColorNetwork | None = None  # None: classical fill only, references required
+    network_lines: int = DEFAULT_LINES  # resolution the network colours a keyframe at
+    finish_lines: int = 160  # resolution it finishes frames at: its corrections there are coarse
+    finish_with_network: bool = False  # the network finishes every frame: half the speed
+    device: str = "auto"  # where the keyframe matcher runs (colorizers.matcher)
 
 
 def network_finish(network: ColorNetwork, lines: int) -> Finish:
