@@ -1,5 +1,5 @@
 """One module per subcommand; each exposes ``register(subparsers)`` and sets ``handler``."""
 
-from videocolor.commands import bench, colorize, demo, grayscale, probe, refs, shots
+from videocolor.commands import bench, colorize, demo, grayscale, probe, refs, render, shots
 
-COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, demo, bench)
+COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, render, demo, bench)

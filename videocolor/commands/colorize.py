@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from videocolor.io import open_source
 from videocolor.io.codecs import check_output
 from videocolor.io.safe_output import check_output_path
 from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.run import RunSummary
 from videocolor.pipeline.run import run as run_pipeline
 from videocolor.refs.check import ReferenceReport, check_references
 from videocolor.refs.reference import Reference
@@ -41,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_input_arguments(parser)
     add_output_arguments(parser)
+    add_colouring_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    parser.set_defaults(handler=run)
+
+
+def add_colouring_arguments(parser: argparse.ArgumentParser) -> None:
+    """References and engine options: the same on every command that colours."""
     parser.add_argument(
         "--refs",
         type=Path,
@@ -97,8 +105,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="when no file of --refs can be used, colour automatically instead of refusing",
     )
-    parser.add_argument("--json", action="store_true", help="print a JSON summary")
-    parser.set_defaults(handler=run)
 
 
 def _engine_text(network: ColorNetwork | None, finish: bool) -> str:
@@ -136,7 +142,20 @@ def _refusal(refdir: Path, report: ReferenceReport, *, can_go_auto: bool) -> str
     return f"{refdir}: no usable reference image{hint}: {' | '.join(reasons)}{auto}"
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class Colouring:
+    """What one colourisation did, for the command's summary."""
+
+    summary: RunSummary
+    shots: int
+    references: int
+    exemplar_shots: list[int]
+    network: ColorNetwork | None
+
+
+def colour_video(args: argparse.Namespace) -> Colouring:
+    """Colour ``args.input`` into ``args.output`` with the colouring arguments of
+    :func:`add_colouring_arguments`: the one code path of ``colorize`` and ``render``."""
     if args.refs is None and args.engine == "classical":
         raise ReferenceImageError(
             "no references given: pass --refs DIR with coloured keyframes (automatic colour "
@@ -180,21 +199,26 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         description="colourising",
     )
+    return Colouring(summary, len(shots), len(keyframes), sorted(exemplars), network)
+
+
+def run(args: argparse.Namespace) -> int:
+    done = colour_video(args)
     if args.json:
         print_json(
             {
-                **asdict(summary),
-                "shots": len(shots),
-                "references": len(keyframes),
-                "exemplar_shots": sorted(exemplars),
+                **asdict(done.summary),
+                "shots": done.shots,
+                "references": done.references,
+                "exemplar_shots": done.exemplar_shots,
                 "engine": args.engine,
-                "device": network.provider if network else None,
+                "device": done.network.provider if done.network else None,
             }
         )
     elif not args.quiet:
-        engine = _engine_text(network, args.engine == "network")
+        engine = _engine_text(done.network, args.engine == "network")
         print(
-            f"coloured {summary.frames_written} frames in {len(shots)} shots from "
-            f"{len(keyframes)} references ({engine}): {summary.output}"
+            f"coloured {done.summary.frames_written} frames in {done.shots} shots from "
+            f"{done.references} references ({engine}): {done.summary.output}"
         )
     return 0

@@ -1,0 +1,96 @@
+"""``videocolor render``: ffmpeg filter chains around the colouriser, with the real ffmpeg."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+from skimage import data as skdata
+
+from tests.clips import make_video, packets, photo_pan
+from videocolor.cli import main
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg binary")
+
+
+@pytest.fixture(scope="module")
+def reel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A grey 12-frame clip, a reference folder painting its frame 0, and a clip with audio."""
+    root = tmp_path_factory.mktemp("render")
+    colour = make_video(
+        root / "colour.mkv",
+        frames=12,
+        width=320,
+        height=240,
+        codec="ffv1",
+        pix_fmt="yuv444p",
+        picture=photo_pan(skdata.astronaut(), step=3),
+    )
+    with av.open(str(colour)) as container:
+        first = next(container.decode(video=0)).to_ndarray(format="bgr24")
+    refs = root / "refs"
+    refs.mkdir()
+    cv2.imwrite(str(refs / "000000.png"), first)
+    grey = root / "grey.mkv"
+    assert main(["-q", "grayscale", str(colour), "-o", str(grey), "--codec", "ffv1"]) == 0
+    with_audio = make_video(root / "audio.mp4", frames=12, width=320, height=240, audio=True)
+    return grey, refs, with_audio
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def test_without_chains_it_is_colorize(reel, tmp_path: Path) -> None:
+    grey, refs, _ = reel
+    render = ["-q", "render", str(grey), "-o", str(tmp_path / "r.mkv"), "--refs", str(refs)]
+    assert main([*render, "--codec", "ffv1"]) == 0
+    colorize = ["-q", "colorize", str(grey), "-o", str(tmp_path / "c.mkv"), "--refs", str(refs)]
+    assert main([*colorize, "--codec", "ffv1"]) == 0
+    rendered, coloured = _frames(tmp_path / "r.mkv"), _frames(tmp_path / "c.mkv")
+    assert len(rendered) == len(coloured) == 12
+    assert all(np.array_equal(a, b) for a, b in zip(rendered, coloured, strict=True))
+    assert np.ptp(coloured[6].astype(int), axis=2).mean() > 5  # colour, not grey
+
+
+def test_chains_run_and_audio_is_copied(reel, tmp_path: Path) -> None:
+    _, _, with_audio = reel
+    out = tmp_path / "out.mkv"
+    args = ["-q", "render", str(with_audio), "-o", str(out), "--pre", "hqdn3d"]
+    extra = ["--post", "eq=saturation=1.5", "--encoder-args", "-metadata title=graded"]
+    assert main([*args, *extra]) == 0
+    assert len(_frames(out)) == 12
+    assert packets(out, "audio") == packets(with_audio, "audio")
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format_tags=title", "-of", "json", str(out)],
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(probe.stdout)["format"]["tags"]["title"] == "graded"
+    assert not list(tmp_path.glob(".videocolor-render-*"))  # its work folder is gone
+
+
+def test_a_pre_chain_that_drops_frames_is_refused_with_references(
+    reel, tmp_path: Path, capsys
+) -> None:
+    grey, refs, _ = reel
+    args = ["-q", "render", str(grey), "-o", str(tmp_path / "r.mkv"), "--refs", str(refs)]
+    assert main([*args, "--pre", "fps=12"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "turned 12 frames into 6" in err and err.count("\n") == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_filter_is_refused_before_any_work(reel, tmp_path: Path, capsys) -> None:
+    grey, refs, _ = reel
+    args = ["-q", "render", str(grey), "-o", str(tmp_path / "r.mkv"), "--refs", str(refs)]
+    assert main([*args, "--post", "nosuchfilter"]) == 1
+    assert "--post 'nosuchfilter'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,123 @@
+"""``videocolor render``: colour a video between an ffmpeg pre-chain and a post-chain.
+
+The pre-chain's output is what is coloured, so references are matched against its frames;
+reference numbers stay the source's as the user sees it, which holds while the pre-chain keeps
+every frame (denoise, deflicker, crop, scale). A pre-chain that drops or adds frames (``fps``,
+``select``, ``trim``) is refused when references are given: their numbers would name other
+pictures; such filters belong in the post-chain. A crop or scale in the pre-chain is fine: each
+reference is scaled to the frame it is matched to (``refs check`` shows how well it matches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+
+from videocolor.commands import colorize
+from videocolor.commands.arguments import add_input_arguments
+from videocolor.errors import ReferenceImageError, UnsupportedFormatError
+from videocolor.hosts.ffmpeg_chain import (
+    ENCODER_ARGS,
+    apply_pre_chain,
+    check_filters,
+    encode_with_post_chain,
+)
+from videocolor.io import open_source
+from videocolor.io.imageseq import looks_like_image_sequence
+from videocolor.io.safe_output import check_output_path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="colour a video between ffmpeg filter chains, keeping its audio and subtitles",
+        description="Run an ffmpeg filter chain (--pre) before colouring and another (--post) "
+        "after it, then encode; audio and subtitles are copied from the source. Reference frame "
+        "numbers are the source's: a --pre that drops or adds frames is refused with references.",
+    )
+    add_input_arguments(parser)
+    parser.add_argument("-o", "--output", required=True, type=Path, help="output video file")
+    parser.add_argument(
+        "--codec",
+        choices=sorted(ENCODER_ARGS),
+        default="h264",
+        help="final encoding (default h264); --encoder-args adds ffmpeg output options",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    parser.add_argument(
+        "--pre", metavar="FILTERS", help="ffmpeg filter chain before colouring, e.g. hqdn3d"
+    )
+    parser.add_argument(
+        "--post", metavar="FILTERS", help="ffmpeg filter chain after colouring, e.g. eq=gamma=1.1"
+    )
+    parser.add_argument(
+        "--encoder-args",
+        type=shlex.split,
+        default=[],
+        metavar="'ARGS'",
+        help="extra ffmpeg output options, one quoted string, e.g. '-crf 18 -tune film'",
+    )
+    colorize.add_colouring_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def _video_packets(path: Path) -> int:
+    """Frames of the first video stream, counted from its packets (no decoding)."""
+    command = [
+        "ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+        "-show_entries", "stream=nb_read_packets", "-of", "json", str(path),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return int(json.loads(result.stdout)["streams"][0]["nb_read_packets"])
+
+
+def run(args: argparse.Namespace) -> int:
+    if looks_like_image_sequence(args.input):
+        raise UnsupportedFormatError(
+            f"{args.input}: render takes a video file; colour image sequences with colorize"
+        )
+    with open_source(args.input) as source:
+        info = source.info
+    check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
+    for option, filters in (("--pre", args.pre), ("--post", args.post)):
+        if filters:
+            check_filters(filters, option, info.width, info.height)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.output.parent, prefix=".videocolor-render-") as work:
+        coloured_input = args.input
+        if args.pre:
+            coloured_input = Path(work) / "pre.mkv"
+            apply_pre_chain(args.input, args.pre, coloured_input, info.frame_count, not args.quiet)
+            before, after = _video_packets(args.input), _video_packets(coloured_input)
+            if args.refs is not None and before != after:
+                raise ReferenceImageError(
+                    f"--pre {args.pre!r} turned {before} frames into {after}: reference numbers "
+                    "would name other pictures; put frame-rate or trimming filters in --post"
+                )
+        coloured = Path(work) / "colour.mkv"
+        colouring = {"input": coloured_input, "output": coloured, "codec": "ffv1"}
+        done = colorize.colour_video(
+            argparse.Namespace(**{**vars(args), **colouring, "overwrite": True})
+        )
+        staged = Path(work) / f"out{args.output.suffix}"
+        encode_with_post_chain(
+            coloured,
+            args.input,
+            staged,
+            filters=args.post,
+            codec=args.codec,
+            encoder_args=args.encoder_args,
+            frames=info.frame_count,
+            progress=not args.quiet,
+        )
+        staged.replace(args.output)
+    if not args.quiet:
+        print(
+            f"rendered {args.output}: {done.summary.frames_written} frames in {done.shots} shots "
+            f"coloured from {done.references} references"
+        )
+    return 0

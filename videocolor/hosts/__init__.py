@@ -1,0 +1,2 @@
+"""The importable side of each host videocolor runs inside: ffmpeg filter chains
+(``ffmpeg_chain``)."""

@@ -1,0 +1,108 @@
+"""ffmpeg filter chains around the colouriser: a pre-chain before it, a post-chain and the final
+encoding after it, with the source's audio and subtitles, as ffmpeg-python graphs.
+
+The pre-chain (deflicker, denoise, crop, scale...) writes a lossless FFV1 intermediate that the
+colouriser reads; the colouriser writes another; the post-chain (eq, unsharp, lut3d, scale,
+format...) reads that and encodes the output, taking audio and subtitles from the source as they
+are. Each ffmpeg run reports its progress on a pipe, shown with an ETA.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import ffmpeg
+
+from videocolor.errors import VideocolorError
+from videocolor.progress import Reporter
+
+#: How each ``--codec`` of the final encoding is asked of ffmpeg (``--encoder-args`` adds to it).
+ENCODER_ARGS = {
+    "h264": {"c:v": "libx264", "crf": "14.5", "preset": "veryfast", "pix_fmt": "yuv420p"},
+    "prores": {"c:v": "prores_ks", "profile:v": "3", "pix_fmt": "yuv422p10le"},
+    "ffv1": {"c:v": "ffv1", "level": "3"},
+}
+
+
+class FilterChainError(VideocolorError):
+    """An ffmpeg run of a filter chain failed; the message carries ffmpeg's own last line."""
+
+
+def _run(command: Sequence[str], frames: int | None, description: str, progress: bool) -> None:
+    """Run ffmpeg with ``-progress pipe:1``, advancing a progress bar by the frames it reports."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    )
+    done = 0
+    with Reporter(description, frames, enabled=progress) as reporter:
+        for line in process.stdout:
+            key, _, value = line.strip().partition("=")
+            if key == "frame" and value.isdigit():
+                reporter.advance(int(value) - done)
+                done = int(value)
+    error = process.stderr.read().strip()
+    if process.wait() != 0:
+        first = error.splitlines()[0] if error else f"exit {process.returncode}"
+        raise FilterChainError(f"ffmpeg ({description}) failed: {first}")
+
+
+def check_filters(filters: str, option: str, width: int, height: int) -> None:
+    """Refuse a filter chain ffmpeg cannot build (a misspelt filter, a missing LUT file) on a
+    moment of grey at the video's size, before any long work starts."""
+    command = [
+        "ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi",
+        "-i", f"color=c=gray:s={width}x{height}:d=0.04,format=yuv444p",
+        "-vf", filters, "-f", "null", "-",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "failed"
+        raise FilterChainError(f"{option} {filters!r}: {first}")
+
+
+def _reporting(stream: ffmpeg.nodes.OutputStream) -> ffmpeg.nodes.OutputStream:
+    return stream.global_args("-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
+
+
+def apply_pre_chain(
+    source: Path, filters: str, target: Path, frames: int | None, progress: bool = True
+) -> None:
+    """``source`` through the ffmpeg filter chain ``filters`` into a lossless FFV1 ``target``
+    (video only)."""
+    graph = ffmpeg.input(str(source)).video.output(
+        str(target), vf=filters, **{"c:v": "ffv1", "level": "3"}
+    )
+    _run(_reporting(graph.overwrite_output()).compile(), frames, "pre-chain", progress)
+
+
+def encode_with_post_chain(
+    coloured: Path,
+    source: Path,
+    target: Path,
+    *,
+    filters: str | None,
+    codec: str,
+    encoder_args: Sequence[str] = (),
+    frames: int | None = None,
+    progress: bool = True,
+) -> None:
+    """The coloured video through ``filters`` (None: none), encoded with ``codec`` and
+    ``encoder_args``, muxed with the source's audio and subtitle streams copied as they are."""
+    video_input = ffmpeg.input(str(coloured))
+    source_input = ffmpeg.input(str(source))
+    options = dict(ENCODER_ARGS[codec])
+    if filters:
+        options["vf"] = filters
+    graph = ffmpeg.output(
+        video_input.video,
+        source_input["a?"],
+        source_input["s?"],
+        str(target),
+        **{**options, "c:a": "copy", "c:s": "copy"},
+    )
+    command = _reporting(graph.overwrite_output()).compile()
+    # Extra encoder options go just before the output name, where ffmpeg reads output options.
+    command[command.index(str(target)) : command.index(str(target))] = list(encoder_args)
+    _run(command, frames, "post-chain and encoding", progress)
