@@ -32,16 +32,25 @@ FRAMES = 10
 REFERENCE_FRAMES = (0, FRAMES - 1)
 SD, HD = (320, 240), (1280, 720)
 WEIGHTS = {"bt601": (0.299, 0.587, 0.114), "bt709": (0.2126, 0.7152, 0.0722)}
-OUTPUTS = {"ffv1": "out.mkv", "h264": "out.mkv", "prores": "out.mov", "png": "out", "tiff": "out"}
+OUTPUTS = {
+    "ffv1": "out.mkv",
+    "h264": "out.mkv",
+    "prores": "out.mov",
+    "dnxhr": "out.mov",
+    "png": "out",
+    "tiff": "out",
+}
 #: Largest luma difference on the 8-bit scale: RGB outputs round R, G and B (±0.5 each); ProRes
 #: is lossy even at its finest quantiser (measured 1.01 at worst, 0.69 at the 99.9th percentile).
 LUMA_MAX = {"png": 1.0, "tiff": 1.0, "prores": 1.05}
 PRORES_LUMA_P999 = 0.75
-#: H.264 at CRF 14.5 loses this much luma itself (measured 45.3-46.2 dB against the input).
-H264_LUMA_PSNR = 44.0
+#: Luma PSNR (dB) against the input of the codecs whose luma coding is lossy by design: H.264 at
+#: CRF 14.5 (measured 45.3-46.2) and DNxHR HQ/HQX at their fixed bit rates (46.3 on 8-bit grey).
+LOSSY_LUMA_PSNR = {"h264": 44.0, "dnxhr": 44.0}
 #: Chroma PSNR (dB, on the codec's chroma grid) a cell may lose against the same input's FFV1
-#: output: 8-bit RGB rounding (measured 0.19), ProRes quantising (0.37), x264 at CRF 14.5 (5.1).
-CHROMA_LOSS = {"ffv1": 0.0, "png": 0.25, "tiff": 0.25, "prores": 0.5, "h264": 5.5}
+#: output: 8-bit RGB rounding (measured 0.19), ProRes quantising (0.37), x264 at CRF 14.5 (5.1),
+#: DNxHR at its fixed bit rate (4.9).
+CHROMA_LOSS = {"ffv1": 0.0, "png": 0.25, "tiff": 0.25, "prores": 0.5, "dnxhr": 5.5, "h264": 5.5}
 #: Chroma PSNR an input's FFV1 output may lose against a 16-bit grey scan's: 8-bit limited-range
 #: luma has 219 levels, lossy luma a little noise, and both steer flow and fill (measured 0.95).
 INPUT_LOSS = 1.2
@@ -226,7 +235,7 @@ def _decode(path: str, size: tuple[int, int], matrix: str) -> Decoded:
 
 def _chroma_grid(cbcr: np.ndarray, codec: str) -> np.ndarray:
     """Chroma averaged onto the codec's own chroma grid, so subsampling itself is not scored."""
-    sub_h, sub_w = {"h264": (2, 2), "prores": (1, 2)}.get(codec, (1, 1))
+    sub_h, sub_w = {"h264": (2, 2), "prores": (1, 2), "dnxhr": (1, 2)}.get(codec, (1, 1))
     t, h, w, c = cbcr.shape
     return cbcr.reshape(t, h // sub_h, sub_h, w // sub_w, sub_w, c).mean(axis=(2, 4))
 
@@ -302,9 +311,9 @@ def test_luma_kept_and_colour_arrives(workspace: Workspace, fmt: InputFormat, co
         np.testing.assert_array_equal(output.codes, source.codes)
     elif codec == "ffv1":  # an RGB scan: its luma is computed once and stored at 16 bits
         assert np.abs(output.luma - source.luma).max() <= 255 / 65535
-    elif codec == "h264":
+    elif codec in LOSSY_LUMA_PSNR:
         mse = float(np.mean((output.luma - source.luma) ** 2))
-        assert 10 * np.log10(255.0**2 / mse) >= H264_LUMA_PSNR
+        assert 10 * np.log10(255.0**2 / mse) >= LOSSY_LUMA_PSNR[codec]
     else:
         # RGB holds no code below black or above white, so a source's foot- and headroom clips.
         nominal = np.clip(source.luma, 0.0, 255.0) if codec in ("png", "tiff") else source.luma

@@ -94,3 +94,22 @@ def test_a_bad_filter_is_refused_before_any_work(reel, tmp_path: Path, capsys) -
     assert main([*args, "--post", "nosuchfilter"]) == 1
     assert "--post 'nosuchfilter'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_video_range_codec_gets_the_luma_colorize_writes(reel, tmp_path: Path) -> None:
+    grey, refs, _ = reel
+    for command, name in (("render", "r.mov"), ("colorize", "c.mov")):
+        args = ["-q", command, str(grey), "-o", str(tmp_path / name), "--refs", str(refs)]
+        assert main([*args, "--codec", "prores"]) == 0
+    rendered, coloured = (np.stack(_luma(tmp_path / name)) for name in ("r.mov", "c.mov"))
+    assert np.abs(rendered - coloured).max() <= 4  # 10-bit codes: one 8-bit step
+
+
+def _luma(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.color_range == 1  # tagged limited, as ProRes is
+        return [
+            np.frombuffer(f.planes[0], "<u2").reshape(f.height, -1)[:, : f.width].astype(int)
+            for f in container.decode(stream)
+        ]

@@ -21,7 +21,7 @@ from videocolor.commands import colorize
 from videocolor.commands.arguments import add_input_arguments
 from videocolor.errors import ReferenceImageError, UnsupportedFormatError
 from videocolor.hosts.ffmpeg_chain import (
-    ENCODER_ARGS,
+    VIDEO_CODECS,
     apply_pre_chain,
     check_filters,
     encode_with_post_chain,
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, type=Path, help="output video file")
     parser.add_argument(
         "--codec",
-        choices=sorted(ENCODER_ARGS),
+        choices=VIDEO_CODECS,
         default="h264",
         help="final encoding (default h264); --encoder-args adds ffmpeg output options",
     )
@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             staged,
             filters=args.post,
             codec=args.codec,
+            source_depth=info.bit_depth,
             encoder_args=args.encoder_args,
             frames=info.frame_count,
             progress=not args.quiet,

@@ -16,14 +16,19 @@ from pathlib import Path
 import ffmpeg
 
 from videocolor.errors import VideocolorError
+from videocolor.io.codecs import CODECS
 from videocolor.progress import Reporter
 
-#: How each ``--codec`` of the final encoding is asked of ffmpeg (``--encoder-args`` adds to it).
-ENCODER_ARGS = {
-    "h264": {"c:v": "libx264", "crf": "14.5", "preset": "veryfast", "pix_fmt": "yuv420p"},
-    "prores": {"c:v": "prores_ks", "profile:v": "3", "pix_fmt": "yuv422p10le"},
-    "ffv1": {"c:v": "ffv1", "level": "3"},
-}
+#: The ``--codec`` choices of the final encoding: the video codecs of the one codec table.
+VIDEO_CODECS = sorted(name for name, spec in CODECS.items() if not spec.is_image_sequence)
+
+
+def encoder_arguments(codec: str, source_depth: int) -> dict[str, str]:
+    """ffmpeg output options that encode as the product's sinks do for ``codec``."""
+    spec = CODECS[codec]
+    options = {"c:v": spec.encoder, "pix_fmt": spec.pix_fmt(source_depth)}
+    options.update(spec.encoder_options(source_depth))
+    return options
 
 
 class FilterChainError(VideocolorError):
@@ -84,6 +89,7 @@ def encode_with_post_chain(
     *,
     filters: str | None,
     codec: str,
+    source_depth: int,
     encoder_args: Sequence[str] = (),
     frames: int | None = None,
     progress: bool = True,
@@ -92,9 +98,12 @@ def encode_with_post_chain(
     ``encoder_args``, muxed with the source's audio and subtitle streams copied as they are."""
     video_input = ffmpeg.input(str(coloured))
     source_input = ffmpeg.input(str(source))
-    options = dict(ENCODER_ARGS[codec])
-    if filters:
-        options["vf"] = filters
+    options = encoder_arguments(codec, source_depth)
+    # A video-range codec (ProRes, DNxHR) gets its luma converted, not merely tagged.
+    video_range = "scale=out_range=tv" if CODECS[codec].full_range is False else None
+    chain = ",".join(f for f in (filters, video_range) if f)
+    if chain:
+        options["vf"] = chain
     graph = ffmpeg.output(
         video_input.video,
         source_input["a?"],

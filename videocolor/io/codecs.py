@@ -22,6 +22,8 @@ class CodecSpec:
     options: dict[str, str] = field(default_factory=dict)
     fixed_depth: int | None = None  # bit depth the codec always writes; None: follow the source
     full_range: bool | None = None  # range the codec always writes; None: follow the source
+    deep_options: dict[str, str] | None = None  # replaces ``options`` for sources over 8 bits
+    max_depth: int = 16  # deeper sources are written at this depth
     description: str = ""
 
     @property
@@ -43,7 +45,12 @@ class CodecSpec:
             return self.fixed_depth
         if self.is_image_sequence:
             return 8 if source_depth <= 8 else 16
-        return source_depth if source_depth in (8, 10, 12, 16) else 16
+        return min(self.max_depth, source_depth if source_depth in (8, 10, 12, 16) else 16)
+
+    def encoder_options(self, source_depth: int) -> dict[str, str]:
+        """The encoder's options for a source of this depth."""
+        deep = self.deep_options is not None and self.output_depth(source_depth) > 8
+        return dict(self.deep_options if deep else self.options)
 
 
 CODECS: dict[str, CodecSpec] = {
@@ -71,6 +78,18 @@ CODECS: dict[str, CodecSpec] = {
             # ProRes is video range by its specification, and editors read it so whatever the tag.
             full_range=False,
             description="ProRes 422 HQ 10-bit: editing",
+        ),
+        CodecSpec(
+            "dnxhr",
+            "dnxhd",
+            (2, 1),
+            (".mov", ".mxf", ".mkv"),
+            {"profile": "dnxhr_hq"},
+            # DNxHR, like ProRes, is video range by its specification.
+            full_range=False,
+            deep_options={"profile": "dnxhr_hqx"},
+            max_depth=10,
+            description="DNxHR HQ 8-bit, HQX 10-bit for deeper sources: editing (Avid)",
         ),
         CodecSpec(
             "ffv1",

@@ -100,7 +100,8 @@ class VideoSink(_AtomicSink):
     def _add_video_stream(self) -> av.VideoStream:
         info, spec = self.info, self.spec
         rate = info.frame_rate or (1 / info.time_base)
-        stream = self._container.add_stream(spec.encoder, rate=rate, options=dict(spec.options))
+        options = spec.encoder_options(info.bit_depth)
+        stream = self._container.add_stream(spec.encoder, rate=rate, options=options)
         stream.width, stream.height = info.width, info.height
         stream.pix_fmt = spec.pix_fmt(info.bit_depth)
         stream.time_base = info.time_base
