@@ -126,3 +126,33 @@ def packets(path: Path, kind: str) -> list[bytes]:
 def frame_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         return [float(f.pts * f.time_base) for f in container.decode(video=0)]
+
+
+def painted_photo_pan(
+    root: Path, frames: int, painted: tuple[int, ...], step: int = 3
+) -> tuple[Path, Path]:
+    """A lossless grey clip of a camera panning across a real photo (320x240) and a reference
+    folder with its frames ``painted`` in their true colour: a colourist's job in miniature."""
+    import cv2
+    from skimage import data
+
+    from videocolor.cli import main
+
+    colour = make_video(
+        root / "colour.mkv",
+        frames=frames,
+        width=320,
+        height=240,
+        codec="ffv1",
+        pix_fmt="yuv444p",
+        picture=photo_pan(data.astronaut(), step=step),
+    )
+    grey = root / "grey.mkv"
+    assert main(["-q", "grayscale", str(colour), "-o", str(grey), "--codec", "ffv1"]) == 0
+    refs = root / "refs"
+    refs.mkdir()
+    with av.open(str(colour)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index in painted:
+                cv2.imwrite(str(refs / f"{index:06d}.png"), frame.to_ndarray(format="bgr24"))
+    return grey, refs

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from skimage import data as skdata
 
-from tests.clips import make_video, pattern_rgb, photo_pan
+from tests.clips import make_video, painted_photo_pan, pattern_rgb, photo_pan
 from videocolor import color
 from videocolor.cli import main
 from videocolor.colorizers.network import ColorNetwork
@@ -436,23 +436,7 @@ def test_the_same_job_gives_the_same_frames_every_time(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    colour = make_video(
-        tmp_path / "colour.mkv",
-        frames=16,
-        width=320,
-        height=240,
-        codec="ffv1",
-        pix_fmt="yuv444p",
-        picture=photo_pan(skdata.astronaut(), step=4),
-    )
-    grey = tmp_path / "bw.mkv"
-    assert main(["-q", "grayscale", str(colour), "-o", str(grey), "--codec", "ffv1"]) == 0
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    with av.open(str(colour)) as container:
-        frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
-    for index in (0, 15):
-        cv2.imwrite(str(refs / f"{index:06d}.png"), frames[index])
+    grey, refs = painted_photo_pan(tmp_path, frames=16, painted=(0, 15), step=4)
     decoded = []
     for run_number in range(3):
         out = tmp_path / f"out{run_number}.mkv"

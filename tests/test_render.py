@@ -8,12 +8,10 @@ import subprocess
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 import pytest
-from skimage import data as skdata
 
-from tests.clips import make_video, packets, photo_pan
+from tests.clips import make_video, packets, painted_photo_pan
 from videocolor.cli import main
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg binary")
@@ -23,22 +21,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs th
 def reel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """A grey 12-frame clip, a reference folder painting its frame 0, and a clip with audio."""
     root = tmp_path_factory.mktemp("render")
-    colour = make_video(
-        root / "colour.mkv",
-        frames=12,
-        width=320,
-        height=240,
-        codec="ffv1",
-        pix_fmt="yuv444p",
-        picture=photo_pan(skdata.astronaut(), step=3),
-    )
-    with av.open(str(colour)) as container:
-        first = next(container.decode(video=0)).to_ndarray(format="bgr24")
-    refs = root / "refs"
-    refs.mkdir()
-    cv2.imwrite(str(refs / "000000.png"), first)
-    grey = root / "grey.mkv"
-    assert main(["-q", "grayscale", str(colour), "-o", str(grey), "--codec", "ffv1"]) == 0
+    grey, refs = painted_photo_pan(root, frames=12, painted=(0,))
     with_audio = make_video(root / "audio.mp4", frames=12, width=320, height=240, audio=True)
     return grey, refs, with_audio
 
