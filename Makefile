@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 CLASSIFIER := videocolor/models/efficientnet_lite0_imagenet.onnx
+# The VapourSynth host's venv runs Python 3.12 and installs from its own small lock.
+PYTHON312 ?= $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null)
+LOCK312 := requirements-py312.lock
 
 .PHONY: setup demo test test-fast lint lock clean
 
@@ -41,12 +44,18 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 
-# Re-resolve the lock from pyproject.toml's ranges through pip's configured index (which serves
-# torch's CPU build); run after changing a dependency, then run `make test` and commit both.
+# Re-resolve the locks from pyproject.toml's ranges through pip's configured index (which serves
+# torch's CPU build), the Python 3.12 one within the main lock's versions; run after changing a
+# dependency, then run `make test` and commit them with pyproject.toml.
 lock: $(STAMP)
 	$(BIN)/pip-compile -q --extra dev --extra train --strip-extras --no-emit-find-links \
 	  --no-emit-index-url -o $(LOCK) pyproject.toml
 	@grep -q '^torch==.*+cpu' $(LOCK) || { echo "error: $(LOCK) does not pin torch's CPU build"; exit 1; }
+	@if [ -z "$(PYTHON312)" ]; then echo "no python3.12 here: $(LOCK312) left as it is"; else \
+	  test -x .venv-lock312/bin/pip-compile || { $(PYTHON312) -m venv .venv-lock312 && \
+	    .venv-lock312/bin/pip install -q pip-tools; }; \
+	  .venv-lock312/bin/pip-compile -q --extra vapoursynth --strip-extras --no-emit-find-links \
+	    --no-emit-index-url -c $(LOCK) -o $(LOCK312) pyproject.toml; fi
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) .venv-lock312 demo-output .pytest_cache
