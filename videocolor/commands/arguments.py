@@ -25,20 +25,23 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    """``-o``, ``--codec`` and ``--overwrite``: the same on every command that writes video."""
+def add_output_arguments(parser: argparse.ArgumentParser, *, video_only: bool = False) -> None:
+    """``-o``, ``--codec`` and ``--overwrite``: the same on every command that writes video;
+    ``video_only`` leaves out the image-sequence codecs."""
+    specs = [s for s in CODECS.values() if not (video_only and s.is_image_sequence)]
     parser.add_argument(
         "-o",
         "--output",
         required=True,
         type=Path,
-        help="output file (.mp4/.mov/.mkv) or folder for --codec png/tiff",
+        help="output file (.mp4/.mov/.mkv)"
+        + ("" if video_only else " or folder for --codec png/tiff"),
     )
     parser.add_argument(
         "--codec",
-        choices=sorted(CODECS),
+        choices=sorted(s.name for s in specs),
         default="h264",
-        help="; ".join(f"{s.name}: {s.description}" for s in CODECS.values()),
+        help="; ".join(f"{s.name}: {s.description}" for s in specs),
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 

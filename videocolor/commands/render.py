@@ -18,15 +18,15 @@ import tempfile
 from pathlib import Path
 
 from videocolor.commands import colorize
-from videocolor.commands.arguments import add_input_arguments
+from videocolor.commands.arguments import add_input_arguments, add_output_arguments
 from videocolor.errors import ReferenceImageError, UnsupportedFormatError
 from videocolor.hosts.ffmpeg_chain import (
-    VIDEO_CODECS,
     apply_pre_chain,
     check_filters,
     encode_with_post_chain,
 )
 from videocolor.io import open_source
+from videocolor.io.codecs import check_output
 from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import check_output_path
 
@@ -40,14 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "numbers are the source's: a --pre that drops or adds frames is refused with references.",
     )
     add_input_arguments(parser)
-    parser.add_argument("-o", "--output", required=True, type=Path, help="output video file")
-    parser.add_argument(
-        "--codec",
-        choices=VIDEO_CODECS,
-        default="h264",
-        help="final encoding (default h264); --encoder-args adds ffmpeg output options",
-    )
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    add_output_arguments(parser, video_only=True)
     parser.add_argument(
         "--pre", metavar="FILTERS", help="ffmpeg filter chain before colouring, e.g. hqdn3d"
     )
@@ -59,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=shlex.split,
         default=[],
         metavar="'ARGS'",
-        help="extra ffmpeg output options, one quoted string, e.g. '-crf 18 -tune film'",
+        help="extra ffmpeg output options for the final encoding, one quoted string, "
+        "e.g. '-crf 18 -tune film'",
     )
     colorize.add_colouring_arguments(parser)
     parser.set_defaults(handler=run)
@@ -82,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         )
     with open_source(args.input) as source:
         info = source.info
+    check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
     for option, filters in (("--pre", args.pre), ("--post", args.post)):
         if filters:

@@ -19,9 +19,6 @@ from videocolor.errors import VideocolorError
 from videocolor.io.codecs import CODECS
 from videocolor.progress import Reporter
 
-#: The ``--codec`` choices of the final encoding: the video codecs of the one codec table.
-VIDEO_CODECS = sorted(name for name, spec in CODECS.items() if not spec.is_image_sequence)
-
 
 def encoder_arguments(codec: str, source_depth: int) -> dict[str, str]:
     """ffmpeg output options that encode as the product's sinks do for ``codec``."""
@@ -32,7 +29,12 @@ def encoder_arguments(codec: str, source_depth: int) -> dict[str, str]:
 
 
 class FilterChainError(VideocolorError):
-    """An ffmpeg run of a filter chain failed; the message carries ffmpeg's own last line."""
+    """An ffmpeg run of a filter chain failed; the message carries ffmpeg's first error line."""
+
+
+def _first_line(stderr: str, otherwise: str) -> str:
+    """ffmpeg's first error line (the cause; later lines report its consequences)."""
+    return stderr.strip().splitlines()[0] if stderr.strip() else otherwise
 
 
 def _run(command: Sequence[str], frames: int | None, description: str, progress: bool) -> None:
@@ -47,9 +49,9 @@ def _run(command: Sequence[str], frames: int | None, description: str, progress:
             if key == "frame" and value.isdigit():
                 reporter.advance(int(value) - done)
                 done = int(value)
-    error = process.stderr.read().strip()
+    error = process.stderr.read()
     if process.wait() != 0:
-        first = error.splitlines()[0] if error else f"exit {process.returncode}"
+        first = _first_line(error, f"exit {process.returncode}")
         raise FilterChainError(f"ffmpeg ({description}) failed: {first}")
 
 
@@ -63,8 +65,7 @@ def check_filters(filters: str, option: str, width: int, height: int) -> None:
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "failed"
-        raise FilterChainError(f"{option} {filters!r}: {first}")
+        raise FilterChainError(f"{option} {filters!r}: {_first_line(result.stderr, 'failed')}")
 
 
 def _reporting(stream: ffmpeg.nodes.OutputStream) -> ffmpeg.nodes.OutputStream:
