@@ -133,19 +133,35 @@ def painted_photo_pan(
 ) -> tuple[Path, Path]:
     """A lossless grey clip of a camera panning across a real photo (320x240) and a reference
     folder with its frames ``painted`` in their true colour: a colourist's job in miniature."""
+    return painted_photo_reel(root, (frames,), painted, step)
+
+
+def painted_photo_reel(
+    root: Path, lengths: tuple[int, ...], painted: tuple[int, ...], step: int = 3
+) -> tuple[Path, Path]:
+    """Like :func:`painted_photo_pan` with one shot per length, each panning across another
+    photo, joined by hard cuts."""
     import cv2
     from skimage import data
 
     from videocolor.cli import main
 
+    photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    starts = np.cumsum((0, *lengths))
+
+    def picture(index: int, width: int, height: int) -> np.ndarray:
+        shot = int(np.searchsorted(starts, index, side="right")) - 1
+        pan = photo_pan(photos[shot % len(photos)], step)
+        return pan(index - int(starts[shot]), width, height)
+
     colour = make_video(
         root / "colour.mkv",
-        frames=frames,
+        frames=int(starts[-1]),
         width=320,
         height=240,
         codec="ffv1",
         pix_fmt="yuv444p",
-        picture=photo_pan(data.astronaut(), step=step),
+        picture=picture,
     )
     grey = root / "grey.mkv"
     assert main(["-q", "grayscale", str(colour), "-o", str(grey), "--codec", "ffv1"]) == 0

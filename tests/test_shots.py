@@ -29,9 +29,10 @@ from videocolor.cli import main
 from videocolor.demo import demo_footage
 from videocolor.io import read_all_luma
 from videocolor.shots.detect.decide import Transition
-from videocolor.shots.detection import ShotList, detect_shots, shots_from_transitions
+from videocolor.shots.detection import ShotList, detect_shots
 from videocolor.shots.editorial import edl_rate
 from videocolor.shots.shot import Shot
+from videocolor.shots.stream import shot_between
 
 TARGET = 0.95  # precision and recall the detector must reach on every reel
 
@@ -110,9 +111,13 @@ def test_real_film_excerpt(data_dir: Path) -> None:
     assert detect_shots(film).cut_frames == [44, 134, 299]
 
 
-def test_shots_from_transitions_count_mixed_frames_on_each_side() -> None:
-    found = [Transition("cut", 10, 10, 10), Transition("dissolve", 30, 25, 34)]
-    shots = shots_from_transitions(found, 50)
+def test_shots_count_mixed_frames_on_the_side_of_the_cut_where_they_lie() -> None:
+    cut, dissolve = Transition("cut", 10, 10, 10), Transition("dissolve", 30, 25, 34)
+    shots = [
+        shot_between(0, 0, 10, None, cut),
+        shot_between(1, 10, 30, cut, dissolve),
+        shot_between(2, 30, 50, dissolve, None),
+    ]
     assert shots == [
         Shot(0, 0, 10),
         Shot(1, 10, 30, transition_out=5),

@@ -107,7 +107,31 @@ def add_colouring_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _engine_text(network: ColorNetwork | None, finish: bool) -> str:
+def check_refs_given(args: argparse.Namespace) -> None:
+    """Refuse to colour without references when automatic colour is ruled out."""
+    if args.refs is None and args.engine == "classical":
+        raise ReferenceImageError(
+            "no references given: pass --refs DIR with coloured keyframes (automatic colour "
+            "needs the network engine: drop --engine classical)"
+        )
+
+
+def engine_settings(args: argparse.Namespace) -> EngineSettings:
+    """The engine of :func:`add_colouring_arguments`, its network loaded unless classical."""
+    network = None
+    if args.engine != "classical":
+        network = ColorNetwork(args.model, device=args.device)
+        log.info("colourisation network on %s (%s)", network.provider, network.model_path.name)
+    return EngineSettings(
+        args.work_res,
+        PropagationSettings(flow_preset=args.flow, match_every=args.match_every),
+        network=network,
+        finish_with_network=args.engine == "network",
+        device=args.device,
+    )
+
+
+def engine_text(network: ColorNetwork | None, finish: bool) -> str:
     if network is None:
         return "classical fill"
     return f"{'network' if finish else 'classical'} fill, network on {network.provider}"
@@ -156,19 +180,13 @@ class Colouring:
 def colour_video(args: argparse.Namespace) -> Colouring:
     """Colour ``args.input`` into ``args.output`` with the colouring arguments of
     :func:`add_colouring_arguments`: the one code path of ``colorize`` and ``render``."""
-    if args.refs is None and args.engine == "classical":
-        raise ReferenceImageError(
-            "no references given: pass --refs DIR with coloured keyframes (automatic colour "
-            "needs the network engine: drop --engine classical)"
-        )
+    check_refs_given(args)
     with open_source(args.input, args.fps) as source:
         info = source.info
     check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
-    network = None
-    if args.engine != "classical":
-        network = ColorNetwork(args.model, device=args.device)
-        log.info("colourisation network on %s (%s)", network.provider, network.model_path.name)
+    settings = engine_settings(args)
+    network = settings.network
     if args.refs is None:
         shots = detect_shots(args.input, fps=args.fps, progress=not args.quiet).shots
         keyframes, exemplars = {}, {}
@@ -181,13 +199,6 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         if nothing_usable and (network is None or not args.allow_auto):
             raise ReferenceImageError(_refusal(args.refs, report, can_go_auto=network is not None))
         keyframes, exemplars = _split(report.references, info.width, info.height)
-    settings = EngineSettings(
-        args.work_res,
-        PropagationSettings(flow_preset=args.flow, match_every=args.match_every),
-        network=network,
-        finish_with_network=args.engine == "network",
-        device=args.device,
-    )
     stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
     summary = run_pipeline(
         args.input,
@@ -216,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     elif not args.quiet:
-        engine = _engine_text(done.network, args.engine == "network")
+        engine = engine_text(done.network, args.engine == "network")
         print(
             f"coloured {done.summary.frames_written} frames in {done.shots} shots from "
             f"{done.references} references ({engine}): {done.summary.output}"

@@ -111,7 +111,6 @@ class _Scan:
         self.signatures = signatures
         self.wanted = wanted
         self.info = info
-        self.size = align_size(info.width, info.height)
         self.rows: list[np.ndarray] = []
         self.kept: dict[int, np.ndarray] = {}
         count = len(signatures)
@@ -120,7 +119,7 @@ class _Scan:
 
     def frames(self, source: Iterator[Frame], reporter: Reporter) -> Iterator[Frame]:
         for frame in source:
-            small = decode_luma(shrink(frame.luma, self.size), self.info.code_range)
+            small = frame_thumbnail(frame.luma, self.info)
             row = self.signatures @ signature(small)
             self.rows.append(row)
             if frame.index in self.wanted:
@@ -149,8 +148,21 @@ def _shot_note(frame: int, reference: Reference, shots: Sequence[Shot]) -> str:
     )
 
 
-def _judge(reference: Reference, row: np.ndarray, best: FrameMatch, shots: Sequence[Shot]) -> None:
-    match = reference.match
+def reference_luma(reference: Reference, info: StreamInfo) -> np.ndarray:
+    """A reference's Y' at the size frames are compared at (:func:`frame_thumbnail`)."""
+    size = align_size(info.width, info.height)
+    return shrink(rgb_to_luma(reference.rgb(), info.color.matrix), size)
+
+
+def frame_thumbnail(luma: np.ndarray, info: StreamInfo) -> np.ndarray:
+    """A frame's Y' from its luma codes, at the size references are compared at."""
+    return decode_luma(shrink(luma, align_size(info.width, info.height)), info.code_range)
+
+
+def judge_own_frame(reference: Reference, match: FrameMatch) -> None:
+    """Set ``reference.match`` and say whether the reference shows the frame it is named for:
+    not at all is an error (the reference is not used), loosely a warning."""
+    reference.match = match
     frame = match.frame
     if match.score < LOOSE_R:
         reference.add("error", "mismatch", f"does not show frame {frame} ({_describe(match)})")
@@ -158,6 +170,36 @@ def _judge(reference: Reference, row: np.ndarray, best: FrameMatch, shots: Seque
         reference.add(
             "warn", "loose-match", f"shows frame {frame} only loosely ({_describe(match)})"
         )
+
+
+def _judge_framing(reference: Reference) -> None:
+    match = reference.match
+    if match.alignment is not None:
+        reference.add(
+            "warn",
+            "framing",
+            f"framed differently from frame {match.frame}: content up to {match.shift_px:.0f} "
+            f"px off (r={match.r:.2f} as is, {match.r_aligned:.2f} aligned)",
+        )
+    if match.tone_difference >= TONE_TOLERANCE:
+        reference.add(
+            "warn",
+            "tones",
+            f"tones differ from the frame's (mean |dY'| {match.tone_difference:.2f}): "
+            "the colours will sit on the film's own tones",
+        )
+
+
+def judge_alone(reference: Reference, match: FrameMatch) -> None:
+    """:func:`judge_own_frame` plus framing and tones, for a check that sees no other frame."""
+    judge_own_frame(reference, match)
+    if match.score >= LOOSE_R:
+        _judge_framing(reference)
+
+
+def _judge(reference: Reference, row: np.ndarray, best: FrameMatch, shots: Sequence[Shot]) -> None:
+    match = reference.match
+    frame = match.frame
     if best.frame != frame and row[best.frame] >= row[frame] + BETTER_BY and best.score >= LOOSE_R:
         level = "info" if match.score < LOOSE_R else "warn"
         note = _shot_note(best.frame, reference, shots)
@@ -167,20 +209,7 @@ def _judge(reference: Reference, row: np.ndarray, best: FrameMatch, shots: Seque
         reference.best_match = best
     if match.score < LOOSE_R or reference.best_match is not None:
         return  # framing and tones against the wrong frame would mislead
-    if match.alignment is not None:
-        reference.add(
-            "warn",
-            "framing",
-            f"framed differently from frame {frame}: content up to {match.shift_px:.0f} px off "
-            f"(r={match.r:.2f} as is, {match.r_aligned:.2f} aligned)",
-        )
-    if match.tone_difference >= TONE_TOLERANCE:
-        reference.add(
-            "warn",
-            "tones",
-            f"tones differ from the frame's (mean |dY'| {match.tone_difference:.2f}): "
-            "the colours will sit on the film's own tones",
-        )
+    _judge_framing(reference)
 
 
 def _place_elsewhere(reference: Reference, best: FrameMatch) -> None:
@@ -248,7 +277,7 @@ def check_references(
     with open_source(source, fps) as opened:
         info = opened.info
         size = align_size(info.width, info.height)
-        lumas = [shrink(rgb_to_luma(r.rgb(), info.color.matrix), size) for r in readable]
+        lumas = [reference_luma(r, info) for r in readable]
         empty = np.zeros((0, signature(np.zeros(size[::-1], np.float32)).size), np.float32)
         signatures = np.stack([signature(x) for x in lumas]) if lumas else empty
         wanted = {r.frame for r in readable if r.frame is not None}
@@ -273,9 +302,8 @@ def check_references(
         if reference.is_exemplar or reference.frame not in scan.kept:
             _place_elsewhere(reference, best)
         else:
-            reference.match = compare(
-                lumas[i], scan.kept[reference.frame], reference.frame, frame_size
-            )
+            own = compare(lumas[i], scan.kept[reference.frame], reference.frame, frame_size)
+            judge_own_frame(reference, own)
             _judge(reference, row, best, shots)
         if not reference.is_exemplar and reference.named_by == "file name":
             numbered.append((reference, row))

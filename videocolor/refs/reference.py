@@ -297,6 +297,12 @@ def _check_place(reference: Reference, shots: Sequence[Shot], frame_count: int) 
         )
 
 
+def assess_image(reference: Reference, info: StreamInfo) -> None:
+    """Add what the image alone says: whether it holds colour, and how its size fits the video."""
+    _check_colour(reference)
+    _check_size(reference, info)
+
+
 def assess_references(
     references: Sequence[Reference], info: StreamInfo, shots: Sequence[Shot]
 ) -> None:
@@ -309,8 +315,7 @@ def assess_references(
     for reference in references:
         if reference.image is None:
             continue
-        _check_colour(reference)
-        _check_size(reference, info)
+        assess_image(reference, info)
         _check_place(reference, shots, frame_count)
         if reference.frame is not None:
             other = seen.setdefault(reference.frame, reference.path)

@@ -8,7 +8,9 @@ through black and dissolves, places the cut of a gradual transition in its middl
 transition's extent, so later steps can keep keyframes out of mixed frames
 (:attr:`videocolor.shots.shot.Shot.core`).
 
-Decoding streams: memory holds a few dozen thumbnails and a few numbers per frame.
+Decoding streams: memory holds a few dozen thumbnails and a few numbers per frame. The shots are
+decided as the frames pass (:class:`videocolor.shots.stream.ShotStream`), exactly as a pipe that
+colours each shot when it ends decides them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import pairwise
 from pathlib import Path
 from typing import overload
 
@@ -27,13 +28,12 @@ from videocolor.errors import NotAVideoError, UnsupportedFormatError
 from videocolor.io import Frame, open_source
 from videocolor.io.background import prefetch
 from videocolor.progress import Reporter
-from videocolor.shots.detect.decide import Transition, transitions
-from videocolor.shots.detect.series import SeriesBuilder
+from videocolor.shots.detect.decide import Transition
 from videocolor.shots.detect.settings import DetectorSettings
-from videocolor.shots.detect.signature import signature
 from videocolor.shots.shot import Shot
+from videocolor.shots.stream import ShotStream
 
-__all__ = ["DetectorSettings", "ShotList", "Transition", "detect_shots", "shots_from_transitions"]
+__all__ = ["DetectorSettings", "ShotList", "Transition", "detect_shots"]
 
 
 @dataclass(frozen=True)
@@ -78,20 +78,6 @@ class ShotList(Sequence[Shot]):
         }
 
 
-def shots_from_transitions(transitions: Sequence[Transition], frame_count: int) -> list[Shot]:
-    """Shots between the cuts of ``transitions`` (sorted, each cut inside ``1..frame_count-1``),
-    with the frames of each gradual transition counted on the side of the cut where they lie."""
-    bounds = [0, *(t.cut for t in transitions), frame_count]
-    shots = []
-    for index, (start, end) in enumerate(pairwise(bounds)):
-        entering = transitions[index - 1] if index > 0 else None
-        leaving = transitions[index] if index < len(transitions) else None
-        lead_in = entering.end - start + 1 if entering and entering.kind != "cut" else 0
-        lead_out = end - leaving.start if leaving and leaving.kind != "cut" else 0
-        shots.append(Shot(index, start, end, max(0, lead_in), max(0, lead_out)))
-    return shots
-
-
 def detect_shots(
     source: str | Path | Iterable[np.ndarray | Frame],
     *,
@@ -106,15 +92,16 @@ def detect_shots(
     ``code_range`` says how frames given directly encode luma (default: integer frames use
     their dtype's full range, float frames are unit luma). ``progress`` shows a bar on stderr.
     """
-    settings = settings or DetectorSettings()
-    builder = SeriesBuilder(settings)
+    stream = ShotStream(settings, code_range)
+    shots: list[Shot] = []
     if isinstance(source, (str, Path)):
         with open_source(source, fps) as opened:
             info = opened.info
+            stream.code_range = info.code_range
             rate = info.frame_rate or Fraction(24)
             with Reporter("shots", info.frame_count, enabled=progress) as reporter:
                 for frame in prefetch(opened):  # decode beside the signatures
-                    builder.add(signature(frame.luma, info.code_range))
+                    shots += stream.add(frame.luma)
                     reporter.advance()
         path: Path | None = Path(source)
     else:
@@ -126,10 +113,9 @@ def detect_shots(
                     raise UnsupportedFormatError(
                         f"frames must be 2-D luma arrays, got shape {luma.shape}"
                     )
-                builder.add(signature(luma, code_range))
+                shots += stream.add(luma)
                 reporter.advance()
-    count = len(builder)
-    if count == 0:
+    if stream.frames == 0:
         raise NotAVideoError(f"{path or 'frames'}: no frames to find shots in")
-    found = transitions(builder.arrays(), settings)
-    return ShotList(tuple(shots_from_transitions(found, count)), tuple(found), rate, count, path)
+    shots += stream.finish()
+    return ShotList(tuple(shots), tuple(stream.transitions), rate, stream.frames, path)

@@ -26,7 +26,7 @@ from videocolor.shots.detect.settings import DetectorSettings
 
 TransitionKind = Literal["cut", "fade", "dissolve"]
 
-_PLATEAU = 8  # frames of steady shot after a fade ramp that the ramp fit compares against
+PLATEAU = 8  # frames of steady shot after a fade ramp that the ramp fit compares against
 _SUSTAINED = 3  # a dissolve shows on at least this many frames of one run ...
 _BRIDGE = 3  # ... allowing for gaps of up to this many frames where the fit is poorer
 _FOLLOW = 0.8  # a dissolve's run extends over neighbours whose mix ratio is below this
@@ -49,14 +49,17 @@ class Transition:
         return {"kind": self.kind, "cut": self.cut, "start": self.start, "end": self.end}
 
 
-def transitions(series: SeriesArrays, settings: DetectorSettings) -> list[Transition]:
+def transitions(
+    series: SeriesArrays, settings: DetectorSettings, *, starts_video: bool = True
+) -> list[Transition]:
     """Every transition in ``series``, in frame order. Where candidates conflict (cuts closer
     than ``min_shot``, or one inside another's extent: a long dissolve seen at two spans) the
-    stronger evidence wins."""
+    stronger evidence wins. ``starts_video`` is False for a window into a longer video, whose
+    first frame is not the video's (black there is no leader)."""
     cuts = hard_cuts(series, settings)
     black = (series.bright < settings.black_level) & (series.contrast < settings.black_contrast)
     runs = _runs(black, settings.black_gap)
-    found = fades(series, runs, [c.cut for c in cuts], settings)
+    found = fades(series, runs, [c.cut for c in cuts], settings, starts_video)
     near_black = np.zeros(len(series) + 1, bool)
     for first, last in runs:
         near_black[first : last + 2] = True
@@ -66,12 +69,12 @@ def transitions(series: SeriesArrays, settings: DetectorSettings) -> list[Transi
         found += dissolves(series, row, settings, abrupt, runs)
     kept: list[Transition] = []
     for candidate in sorted(found, key=lambda t: -t.strength):
-        if not any(_conflict(candidate, other, settings.min_shot) for other in kept):
+        if not any(conflict(candidate, other, settings.min_shot) for other in kept):
             kept.append(candidate)
     return sorted(kept, key=lambda t: t.cut)
 
 
-def _conflict(a: Transition, b: Transition, min_shot: int) -> bool:
+def conflict(a: Transition, b: Transition, min_shot: int) -> bool:
     return abs(a.cut - b.cut) < min_shot or (a.start <= b.end and b.start <= a.end)
 
 
@@ -113,17 +116,18 @@ def fades(
     black_runs: list[tuple[int, int]],
     cuts: list[int],
     settings: DetectorSettings,
+    starts_video: bool = True,
 ) -> list[Transition]:
     """A fade for every black run inside the video; its ramps stop at the nearest hard cuts."""
     count = len(series)
     found = []
     for first, last in black_runs:
-        if first == 0 or last == count - 1:
+        if (first == 0 and starts_video) or last == count - 1:
             continue  # leader or tail: black that belongs to the one shot beside it
         previous_cut = max((c for c in cuts if c <= first), default=0)
         next_cut = min((c for c in cuts if c > last), default=count)
-        dimming = series.contrast[previous_cut:first][::-1][: settings.fade_reach + _PLATEAU]
-        rising = series.contrast[last + 1 : next_cut][: settings.fade_reach + _PLATEAU]
+        dimming = series.contrast[previous_cut:first][::-1][: settings.fade_reach + PLATEAU]
+        rising = series.contrast[last + 1 : next_cut][: settings.fade_reach + PLATEAU]
         start = first - _ramp_length(dimming, settings.fade_reach)
         end = last + _ramp_length(rising, settings.fade_reach)
         found.append(Transition("fade", (first + last + 1) // 2, start, end, _FADE_STRENGTH))
@@ -135,10 +139,10 @@ def _ramp_length(contrast: np.ndarray, reach: int) -> int:
     ``contrast`` (ordered walking away from the black) before it levels off."""
     best, best_error = 0, float("inf")
     for length in range(min(reach, len(contrast) - 1) + 1):
-        level = float(np.median(contrast[length : length + _PLATEAU]))
+        level = float(np.median(contrast[length : length + PLATEAU]))
         if level <= 0:
             continue
-        model = np.full(min(len(contrast), length + _PLATEAU), level)
+        model = np.full(min(len(contrast), length + PLATEAU), level)
         model[:length] *= np.arange(1, length + 1) / (length + 1)
         error = float(np.mean((contrast[: len(model)] - model) ** 2)) / level**2
         if error < best_error:

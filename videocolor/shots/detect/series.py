@@ -92,24 +92,40 @@ class SeriesBuilder:
             mix = mix_ratio(before.thumbnail, middle.thumbnail, after.thumbnail, TONE_QUANTILES)
         return structure, tone, mix
 
-    def arrays(self) -> SeriesArrays:
-        """The series so far as numpy arrays, padded where a comparison reaches outside."""
-        count = len(self)
-        contrast, bright, step = (np.frombuffer(c, np.float32).copy() for c in self._frame)
-        across = np.zeros(count, np.float32)
-        across[1 : 1 + len(self._across)] = self._across
-        span = np.zeros((3, len(self._span), count), np.float32)
-        span[2] = np.nan
-        for row, (half, columns) in enumerate(zip(self.settings.spans, self._span, strict=True)):
-            for kind, column in enumerate(columns):
-                span[kind, row, half : half + len(column)] = column
+    def arrays(self, start: int = 0) -> SeriesArrays:
+        """The series from frame ``start`` on as numpy arrays (index 0 is frame ``start``),
+        padded where a comparison reaches outside the frames seen so far."""
+        count = len(self) - start
+        contrast, bright, step = (_window(c, 0, start, count, 0.0) for c in self._frame)
+        across = _window(self._across, 1, start, count, 0.0)
+        rows = [
+            [
+                _window(column, half, start, count, fill)
+                for column, fill in zip(columns, _FILLS, strict=True)
+            ]
+            for half, columns in zip(self.settings.spans, self._span, strict=True)
+        ]
         return SeriesArrays(
             spans=self.settings.spans,
             contrast=contrast,
             bright=bright,
             step=step,
             across=across,
-            span_structure=span[0],
-            span_tone=span[1],
-            mix=span[2],
+            span_structure=np.stack([row[0] for row in rows]),
+            span_tone=np.stack([row[1] for row in rows]),
+            mix=np.stack([row[2] for row in rows]),
         )
+
+
+_FILLS = (0.0, 0.0, float("nan"))  # structure, tone, mix where a span reaches outside
+
+
+def _window(column: array, first: int, start: int, count: int, fill: float) -> np.ndarray:
+    """Frames ``start`` to ``start + count - 1`` of a column whose element 0 describes frame
+    ``first``; frames it does not describe get ``fill``."""
+    values = np.frombuffer(column, np.float32)
+    window = np.full(count, fill, np.float32)
+    lo, hi = max(start, first), min(start + count, first + len(values))
+    if hi > lo:
+        window[lo - start : hi - start] = values[lo - first : hi - first]
+    return window
