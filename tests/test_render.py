@@ -96,3 +96,27 @@ def _luma(path: Path) -> list[np.ndarray]:
             np.frombuffer(f.planes[0], "<u2").reshape(f.height, -1)[:, : f.width].astype(int)
             for f in container.decode(stream)
         ]
+
+
+def test_audio_the_container_cannot_carry_is_refused_before_colouring(
+    reel, tmp_path: Path, capsys
+) -> None:
+    grey, refs, _ = reel
+    flac = tmp_path / "flac.mkv"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(grey), "-f", "lavfi", "-i", "sine=d=0.5",
+         "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "flac", "-shortest", str(flac)],
+        check=True,
+    )  # fmt: skip
+    out = tmp_path / "out.mov"
+    for command in ("colorize", "render"):
+        args = ["-q", command, str(flac), "-o", str(out), "--codec", "prores", "--refs", str(refs)]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert "flac" in err and ".mov" in err and err.count("\n") == 0
+    assert not out.exists()
+    args = ["-q", "render", str(flac), "-o", str(out), "--codec", "prores", "--refs", str(refs)]
+    assert main([*args, "--encoder-args", "-c:a pcm_s16le"]) == 0
+    probe = ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0"]
+    codecs = subprocess.run([*probe, str(out)], capture_output=True, text=True, check=True)
+    assert codecs.stdout.split() == ["prores", "pcm_s16le"]

@@ -21,6 +21,7 @@ from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import ReferenceImageError
 from videocolor.io import open_source
 from videocolor.io.codecs import check_output
+from videocolor.io.passthrough import check_stream_copy
 from videocolor.io.safe_output import check_output_path
 from videocolor.pipeline.colorize import ColorizeStage
 from videocolor.pipeline.run import RunSummary
@@ -183,8 +184,10 @@ def colour_video(args: argparse.Namespace) -> Colouring:
     check_refs_given(args)
     with open_source(args.input, args.fps) as source:
         info = source.info
-    check_output(args.codec, args.output, info.width, info.height)
+    spec = check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
+    if not spec.is_image_sequence and (info.audio_streams or info.subtitle_streams):
+        check_stream_copy(args.input, args.output)
     settings = engine_settings(args)
     network = settings.network
     if args.refs is None:

@@ -22,6 +22,7 @@ from videocolor.commands.arguments import add_input_arguments, add_output_argume
 from videocolor.errors import ReferenceImageError, UnsupportedFormatError
 from videocolor.hosts.ffmpeg_chain import (
     apply_pre_chain,
+    check_copied_streams,
     check_filters,
     encode_with_post_chain,
 )
@@ -59,6 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+#: --encoder-args that choose what happens to audio and subtitles instead of copying them.
+_STREAM_OPTIONS = {"-c", "-codec", "-c:a", "-acodec", "-an", "-c:s", "-scodec", "-sn"}
+
+
 def _video_packets(path: Path) -> int:
     """Frames of the first video stream, counted from its packets (no decoding)."""
     command = [
@@ -78,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         info = source.info
     check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
+    if not _STREAM_OPTIONS.intersection(args.encoder_args):
+        check_copied_streams(args.input, args.output)
     for option, filters in (("--pre", args.pre), ("--post", args.post)):
         if filters:
             check_filters(filters, option, info.width, info.height)

@@ -10,6 +10,7 @@ are. Each ffmpeg run reports its progress on a pipe, shown with an ETA.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,24 @@ def check_filters(filters: str, option: str, width: int, height: int) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise FilterChainError(f"{option} {filters!r}: {_first_line(result.stderr, 'failed')}")
+
+
+def check_copied_streams(source: Path, target: Path) -> None:
+    """Refuse, before any work, a target container that cannot carry the source's audio and
+    subtitle streams as they are, by asking the ffmpeg that will mux them (its muxers' rules
+    differ between versions: Debian's ffmpeg 5.1 refuses PCM in .mp4)."""
+    with tempfile.TemporaryDirectory(prefix="videocolor-mux-") as folder:
+        command = [
+            "ffmpeg", "-nostdin", "-v", "error", "-i", str(source), "-map", "0:a?",
+            "-map", "0:s?", "-c", "copy", "-t", "0", str(Path(folder) / f"probe{target.suffix}"),
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise FilterChainError(
+            f"{target}: the source's audio or subtitles cannot be copied into a {target.suffix} "
+            f"file ({_first_line(result.stderr, 'refused')}); write .mkv, which carries any "
+            'stream, or re-encode them with --encoder-args "-c:a ..."'
+        )
 
 
 def _reporting(stream: ffmpeg.nodes.OutputStream) -> ffmpeg.nodes.OutputStream:

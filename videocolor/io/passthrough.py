@@ -6,7 +6,9 @@ with the video by time as frames are written, so nothing is buffered for the who
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +67,26 @@ class StreamCopier:
 
     def close(self) -> None:
         self._input.close()
+
+
+def check_stream_copy(source: Path, output: Path) -> None:
+    """Refuse, before any work, an output container that cannot carry the source's audio and
+    subtitle streams as they are (FLAC or PCM in .mp4's cousins, text subtitles in .mp4): the
+    muxer would only say so when the colouring is done."""
+    with av.open(str(source)) as opened:
+        streams = [*opened.streams.audio, *opened.streams.subtitles]
+        for stream in streams:
+            with tempfile.TemporaryDirectory(prefix="videocolor-mux-") as folder:
+                container = av.open(str(Path(folder) / f"probe{output.suffix}"), "w")
+                try:
+                    container.add_stream_from_template(stream)
+                    container.start_encoding()
+                except (ValueError, av.FFmpegError):
+                    raise OutputError(
+                        f"{output}: a {output.suffix} file cannot carry the source's "
+                        f"{stream.codec_context.name} {stream.type} (stream #{stream.index}) as "
+                        "it is; write .mkv, which carries any stream, or convert that stream first"
+                    ) from None
+                finally:
+                    with contextlib.suppress(av.FFmpegError, ValueError):
+                        container.close()
