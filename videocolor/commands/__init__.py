@@ -1,5 +1,15 @@
 """One module per subcommand; each exposes ``register(subparsers)`` and sets ``handler``."""
 
-from videocolor.commands import bench, colorize, demo, grayscale, probe, refs, render, shots
+from videocolor.commands import (
+    bench,
+    colorize,
+    demo,
+    grayscale,
+    handoff,
+    probe,
+    refs,
+    render,
+    shots,
+)
 
-COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, render, demo, bench)
+COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, render, handoff, demo, bench)

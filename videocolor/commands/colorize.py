@@ -28,6 +28,7 @@ from videocolor.pipeline.run import run as run_pipeline
 from videocolor.refs.check import ReferenceReport, check_references
 from videocolor.refs.reference import Reference
 from videocolor.shots.detection import detect_shots
+from videocolor.shots.shot import Shot
 
 log = logging.getLogger("videocolor")
 
@@ -151,6 +152,8 @@ class Colouring:
     references: int
     exemplar_shots: list[int]
     network: ColorNetwork | None
+    shot_list: tuple[Shot, ...]
+    keyframe_files: dict[int, Path]  # frame: the reference file painted for it
 
 
 def colour_video(args: argparse.Namespace) -> Colouring:
@@ -171,7 +174,7 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         log.info("colourisation network on %s (%s)", network.provider, network.model_path.name)
     if args.refs is None:
         shots = detect_shots(args.input, fps=args.fps, progress=not args.quiet).shots
-        keyframes, exemplars = {}, {}
+        keyframes, exemplars, files = {}, {}, {}
     else:
         report = check_references(
             args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
@@ -181,6 +184,7 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         if nothing_usable and (network is None or not args.allow_auto):
             raise ReferenceImageError(_refusal(args.refs, report, can_go_auto=network is not None))
         keyframes, exemplars = _split(report.references, info.width, info.height)
+        files = {r.frame: r.path for r in report.references if r.usable and r.frame is not None}
     settings = EngineSettings(
         args.work_res,
         PropagationSettings(flow_preset=args.flow, match_every=args.match_every),
@@ -199,7 +203,9 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         progress=not args.quiet,
         description="colourising",
     )
-    return Colouring(summary, len(shots), len(keyframes), sorted(exemplars), network)
+    return Colouring(
+        summary, len(shots), len(keyframes), sorted(exemplars), network, tuple(shots), files
+    )
 
 
 def run(args: argparse.Namespace) -> int:
