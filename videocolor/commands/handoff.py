@@ -151,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
             keyframes=done.keyframe_files,
         )
         written = write_interchange(hand_off_timeline(handoff), output.temp, stem)
-        written.append(write_mlt(handoff, info, output.temp / f"{stem}.mlt"))
+        matrix = CODECS[args.codec].matrix or info.color.matrix
+        written.append(write_mlt(handoff, info, matrix, output.temp / f"{stem}.mlt"))
     except BaseException:
         output.discard()
         raise

@@ -19,7 +19,12 @@ import av
 import ffmpeg
 
 from videocolor.handoff.clock import SourceClock
-from videocolor.hosts.ffmpeg_chain import encoder_arguments, range_filter, reporting, run_ffmpeg
+from videocolor.hosts.ffmpeg_chain import (
+    conversion_filter,
+    encoder_arguments,
+    reporting,
+    run_ffmpeg,
+)
 from videocolor.shots.shot import Shot
 
 #: The container each hand-off codec is written in: the one its editors read.
@@ -47,8 +52,8 @@ def _stamp(clock: SourceClock, first: int, reel: str) -> dict[str, str]:
 
 def _video_options(codec: str, depth: int) -> dict[str, str]:
     options = encoder_arguments(codec, depth)
-    if range_filter(codec):
-        options["vf"] = range_filter(codec)
+    if conversion_filter(codec):
+        options["vf"] = conversion_filter(codec)
     return options
 
 

@@ -20,7 +20,7 @@ from videocolor.io.frames import StreamInfo
 _COLORSPACES = {"bt601": "601", "bt709": "709", "bt2020": "2020"}
 
 
-def _profile(info: StreamInfo) -> dict[str, str]:
+def _profile(info: StreamInfo, matrix: str) -> dict[str, str]:
     rate = info.frame_rate
     display = info.sar * info.width / info.height
     return {
@@ -34,7 +34,7 @@ def _profile(info: StreamInfo) -> dict[str, str]:
         "display_aspect_den": str(display.denominator),
         "frame_rate_num": str(rate.numerator),
         "frame_rate_den": str(rate.denominator),
-        "colorspace": _COLORSPACES.get(info.color.matrix, "709"),
+        "colorspace": _COLORSPACES[matrix],
     }
 
 
@@ -50,10 +50,11 @@ def _producer(root: ET.Element, media: MediaFile, key: str) -> None:
     )
 
 
-def mlt_document(handoff: HandOff, info: StreamInfo) -> ET.ElementTree:
-    """The MLT XML of the hand-off at ``info``'s size and rate."""
+def mlt_document(handoff: HandOff, info: StreamInfo, matrix: str) -> ET.ElementTree:
+    """The MLT XML of the hand-off at ``info``'s size and rate, in the media's Y'CbCr
+    ``matrix`` (so that MLT converts nothing)."""
     root = ET.Element("mlt", LC_NUMERIC="C", title=handoff.name, producer="main")
-    ET.SubElement(root, "profile", _profile(info))
+    ET.SubElement(root, "profile", _profile(info, matrix))
     keys = {media.path: f"media{index}" for index, media in enumerate(handoff.video)}
     for media in handoff.video:
         _producer(root, media, keys[media.path])
@@ -83,7 +84,7 @@ def mlt_document(handoff: HandOff, info: StreamInfo) -> ET.ElementTree:
     return ET.ElementTree(root)
 
 
-def write_mlt(handoff: HandOff, info: StreamInfo, path: Path) -> Path:
+def write_mlt(handoff: HandOff, info: StreamInfo, matrix: str, path: Path) -> Path:
     """Write :func:`mlt_document` to ``path`` (in the folder that holds the media)."""
-    mlt_document(handoff, info).write(path, encoding="utf-8", xml_declaration=True)
+    mlt_document(handoff, info, matrix).write(path, encoding="utf-8", xml_declaration=True)
     return path

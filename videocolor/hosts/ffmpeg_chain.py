@@ -24,6 +24,8 @@ def encoder_arguments(codec: str, source_depth: int) -> dict[str, str]:
     """ffmpeg output options that encode as the product's sinks do for ``codec``."""
     spec = CODECS[codec]
     options = {"c:v": spec.encoder, "pix_fmt": spec.pix_fmt(source_depth)}
+    if spec.matrix:
+        options["colorspace"] = spec.matrix
     options.update(spec.encoder_options(source_depth))
     return options
 
@@ -75,10 +77,14 @@ def reporting(stream: ffmpeg.nodes.OutputStream) -> ffmpeg.nodes.OutputStream:
     return stream.global_args("-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
 
 
-def range_filter(codec: str) -> str | None:
-    """The filter a video-range codec (ProRes, DNxHR) needs so that its luma is converted, not
-    merely tagged; None for the others."""
-    return "scale=out_range=tv" if CODECS[codec].full_range is False else None
+def conversion_filter(codec: str) -> str | None:
+    """The filter that converts frames to the range and matrix a codec always has (ProRes and
+    DNxHR are video range, DNxHR is Rec. 709), so they are converted, not merely tagged; None
+    when the codec follows the source."""
+    spec = CODECS[codec]
+    options = [f"out_color_matrix={spec.matrix}"] if spec.matrix else []
+    options += ["out_range=tv"] if spec.full_range is False else []
+    return f"scale={':'.join(options)}" if options else None
 
 
 def apply_pre_chain(
@@ -109,7 +115,7 @@ def encode_with_post_chain(
     video_input = ffmpeg.input(str(coloured))
     source_input = ffmpeg.input(str(source))
     options = encoder_arguments(codec, source_depth)
-    chain = ",".join(f for f in (filters, range_filter(codec)) if f)
+    chain = ",".join(f for f in (filters, conversion_filter(codec)) if f)
     if chain:
         options["vf"] = chain
     graph = ffmpeg.output(
