@@ -123,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         )
     with open_source(args.input) as source:
         info = source.info
+    if info.frame_rate is None:
+        raise UnsupportedFormatError(f"{args.input}: no frame rate, so no timecode for its shots")
     stem = args.input.stem
     check_output(
         args.codec, args.output / f"{stem}{CONTAINERS[args.codec]}", info.width, info.height
@@ -159,9 +161,9 @@ def run(args: argparse.Namespace) -> int:
     output.commit()
     if not args.quiet:
         kinds = " ".join(path.suffix for path in written)
+        files = "1 media file" if len(video) == 1 else f"{len(video)} media files"
         print(
-            f"handed off {len(handoff.shots)} shots in {len(video)} media files "
-            f"({args.codec}) with {len(handoff.keyframes)} reference markers, timelines "
-            f"{kinds}: {output.final}"
+            f"handed off {len(handoff.shots)} shots in {files} ({args.codec}) with "
+            f"{len(handoff.keyframes)} reference markers, timelines {kinds}: {output.final}"
         )
     return 0

@@ -11,7 +11,7 @@ that carries it (the whole-reel file or the Broadcast WAV).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import opentimelineio as otio
@@ -30,8 +30,8 @@ class HandOff:
     clock: SourceClock
     shots: Sequence[Shot]
     video: Sequence[MediaFile]
-    audio: MediaFile | None = None
-    keyframes: dict[int, Path] = field(default_factory=dict)  # frame: its reference file
+    audio: MediaFile | None  # the media that carries the sound; None: silent
+    keyframes: dict[int, Path]  # frame: the reference file painted for it
 
     def media_for(self, shot: Shot) -> MediaFile:
         return next(media for media in self.video if media.holds(shot.start))
