@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from videocolor.commands import colorize
-from videocolor.errors import UnsupportedFormatError
+from videocolor.errors import InputNotFoundError, UnsupportedFormatError
 from videocolor.handoff.clock import SourceClock, source_clock
 from videocolor.handoff.interchange import write_interchange
 from videocolor.handoff.media import (
@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
         args.codec, args.output / f"{stem}{CONTAINERS[args.codec]}", info.width, info.height
     )
     clock = source_clock(args.input, info.frame_rate, args.start_timecode)
+    # The commonest slip, refused before the network loads and the folder is begun.
+    if args.refs is not None and not args.refs.is_dir():
+        raise InputNotFoundError(f"{args.refs}: no such reference folder")
     output = AtomicOutput(args.output, inputs=(args.input,), overwrite=args.overwrite, is_dir=True)
     log.info("the reel starts at %s (%s)", clock.timecode(0), clock.found_in)
     try:
