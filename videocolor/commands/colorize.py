@@ -29,6 +29,7 @@ from videocolor.pipeline.run import run as run_pipeline
 from videocolor.refs.check import ReferenceReport, check_references
 from videocolor.refs.reference import Reference
 from videocolor.shots.detection import detect_shots
+from videocolor.shots.shot import Shot
 
 log = logging.getLogger("videocolor")
 
@@ -176,6 +177,8 @@ class Colouring:
     references: int
     exemplar_shots: list[int]
     network: ColorNetwork | None
+    shot_list: tuple[Shot, ...]
+    keyframe_files: dict[int, Path]  # frame: the reference file painted for it
 
 
 def colour_video(args: argparse.Namespace) -> Colouring:
@@ -192,7 +195,7 @@ def colour_video(args: argparse.Namespace) -> Colouring:
     network = settings.network
     if args.refs is None:
         shots = detect_shots(args.input, fps=args.fps, progress=not args.quiet).shots
-        keyframes, exemplars = {}, {}
+        keyframes, exemplars, files = {}, {}, {}
     else:
         report = check_references(
             args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
@@ -202,6 +205,7 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         if nothing_usable and (network is None or not args.allow_auto):
             raise ReferenceImageError(_refusal(args.refs, report, can_go_auto=network is not None))
         keyframes, exemplars = _split(report.references, info.width, info.height)
+        files = {r.frame: r.path for r in report.references if r.usable and r.frame is not None}
     stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
     summary = run_pipeline(
         args.input,
@@ -213,7 +217,9 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         progress=not args.quiet,
         description="colourising",
     )
-    return Colouring(summary, len(shots), len(keyframes), sorted(exemplars), network)
+    return Colouring(
+        summary, len(shots), len(keyframes), sorted(exemplars), network, tuple(shots), files
+    )
 
 
 def run(args: argparse.Namespace) -> int:
