@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import tempfile
 from pathlib import Path
 
 from videocolor.commands import colorize
@@ -32,6 +31,8 @@ from videocolor.io import StreamInfo, open_source
 from videocolor.io.codecs import CODECS, check_output
 from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import AtomicOutput
+from videocolor.jobs.identity import input_identity
+from videocolor.jobs.workspace import work_folder
 from videocolor.shots.editorial import reel_name
 from videocolor.shots.shot import Shot
 
@@ -73,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--overwrite", action="store_true", help="replace an existing hand-off folder"
     )
     colorize.add_colouring_arguments(parser)
+    colorize.add_resume_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -136,13 +138,20 @@ def run(args: argparse.Namespace) -> int:
     output = AtomicOutput(args.output, inputs=(args.input,), overwrite=args.overwrite, is_dir=True)
     log.info("the reel starts at %s (%s)", clock.timecode(0), clock.found_in)
     try:
-        with tempfile.TemporaryDirectory(
-            dir=output.temp.parent, prefix=".videocolor-handoff-"
-        ) as w:
-            work = Path(w)
+        identity = {
+            "input": input_identity(args.input),
+            "codec": args.codec,
+            "per_shot": args.per_shot,
+            "start_timecode": args.start_timecode,
+        }
+        with work_folder(
+            args.output, identity, resume=args.resume, prefix=".videocolor-handoff-"
+        ) as work:
             coloured = work / "colour.mkv"
             colouring = {"output": coloured, "codec": "ffv1", "overwrite": True, "fps": None}
-            done = colorize.colour_video(argparse.Namespace(**{**vars(args), **colouring}))
+            done = colorize.colour_video(
+                argparse.Namespace(**{**vars(args), **colouring}), keep_job=True
+            )
             video, audio = _render_media(
                 args, coloured, output.temp, info, done.shot_list, clock, work
             )
