@@ -25,7 +25,7 @@ from videocolor.engine.prior import ColourPrior
 from videocolor.engine.settings import PropagationSettings
 from videocolor.engine.shot import propagate_shot
 from videocolor.io import open_source, read_all_luma
-from videocolor.memory.spill import spill_array
+from videocolor.memory.spill import RamBudget, RowFile, spill_array
 from videocolor.pipeline.colorize import ColorizeStage
 from videocolor.pipeline.run import run
 from videocolor.shots.shot import Shot
@@ -420,12 +420,16 @@ def test_without_references_the_network_colours_each_shot(tmp_path: Path, capsys
     assert chroma.mean() > 2.0  # coloured, not left grey
 
 
-def test_long_shots_spill_to_disk() -> None:
-    small = spill_array((4, 8, 8), np.float32, ram_limit=1 << 20)
-    large = spill_array((64, 256, 256), np.float32, ram_limit=1 << 20)
-    assert not isinstance(small, np.memmap) and isinstance(large, np.memmap)
+def test_long_shots_spill_to_disk_past_the_process_budget() -> None:
+    budget = RamBudget(1 << 20)
+    small = spill_array((4, 8, 8), np.float32, budget=budget)
+    large = spill_array((64, 256, 256), np.float32, budget=budget)
+    assert isinstance(small, np.ndarray) and isinstance(large, RowFile)
     large[63] = 7.0
     assert float(large[63].mean()) == 7.0 and float(large[0].max()) == 0.0
+    assert budget.used == small.nbytes
+    del small
+    assert budget.used == 0  # freed arrays give their room back
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.clips import painted_photo_reel
-from videocolor.memory.spill import FrameQueue
+from videocolor.memory.spill import FrameQueue, RamBudget
 from videocolor.shots.detection import detect_shots
 from videocolor.shots.stream import CHECK_EVERY, ShotStream
 
@@ -153,7 +153,7 @@ def test_shots_end_while_the_stream_goes_on_and_match_the_whole_file() -> None:
 
 def test_the_frame_queue_spills_to_disk_past_its_limit_and_frees_what_it_drops() -> None:
     frame_bytes = 72 * 96
-    queue = FrameQueue((72, 96), np.uint8, ram_limit=4 * frame_bytes, block=2)
+    queue = FrameQueue((72, 96), np.uint8, budget=RamBudget(4 * frame_bytes), block=2)
     frames = [_pan(0, i) for i in range(20)]
     for frame in frames[:10]:
         queue.append(frame)

@@ -54,8 +54,7 @@ class CandidateStore:
     def put(self, index: int, candidate: Candidate | None) -> None:
         if candidate is None:
             return
-        self._data[index, ..., :2] = candidate.ab
-        self._data[index, ..., 2] = candidate.confidence
+        self._data[index] = np.dstack([candidate.ab, candidate.confidence])
         self._present[index] = True
         self._distance[index] = candidate.distance
 

@@ -1,51 +1,118 @@
-"""Arrays and frame queues that live in RAM when small and in anonymous temporary files when large.
+"""Frame stores that live in RAM up to a budget the whole process shares, and in temporary files
+beyond it.
 
 A shot can last minutes; holding its frames and chroma candidates in memory would make memory grow
-with the shot. Large buffers go to a memory-mapped temporary file (deleted when closed), so the
-operating system pages them and memory stays bounded.
+with the shot, and a budget per store would let several long stores add up. Every store draws on
+one budget (:data:`PROCESS_BUDGET`); past it, rows go to an anonymous temporary file read and
+written with ``pread``/``pwrite``, so what the operating system caches of it is page cache it can
+drop, not the process's memory (a memory map would count every touched page as the process's).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import tempfile
+import threading
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
 
-RAM_LIMIT_BYTES = 256 * 1024 * 1024
+RAM_BUDGET_BYTES = 256 * 1024 * 1024
 
 
-def spill_array(shape: tuple[int, ...], dtype: np.dtype | type, ram_limit: int = RAM_LIMIT_BYTES):
-    """A zero-filled array of ``shape``, memory-mapped to a temporary file beyond ``ram_limit``."""
+class RamBudget:
+    """Bytes of RAM the spill stores of a process may hold together."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        """Reserve ``size`` bytes if they fit; False when the store must go to disk."""
+        with self._lock:
+            if self.used + size > self.limit:
+                return False
+            self.used += size
+            return True
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.used -= size
+
+
+PROCESS_BUDGET = RamBudget(RAM_BUDGET_BYTES)
+
+
+class RowFile:
+    """An array's rows (items along its first axis) in an anonymous temporary file: ``rows[i]``
+    reads row i (a new array), ``rows[i] = value`` writes it."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype | type) -> None:
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        self._row_shape = shape[1:]
+        self._row_bytes = math.prod(self._row_shape) * self.dtype.itemsize
+        # The file lives as long as the store, closed (and so deleted) when it is freed.
+        self._file = tempfile.TemporaryFile(prefix="videocolor-")  # noqa: SIM115
+        self._file.truncate(self.nbytes)
+        weakref.finalize(self, self._file.close)
+
+    @property
+    def nbytes(self) -> int:
+        return self.shape[0] * self._row_bytes
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _offset(self, index: int) -> int:
+        if not -self.shape[0] <= index < self.shape[0]:
+            raise IndexError(f"row {index} of {self.shape[0]}")
+        return (index % self.shape[0]) * self._row_bytes
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        buffer = bytearray(self._row_bytes)
+        os.preadv(self._file.fileno(), [buffer], self._offset(index))
+        return np.frombuffer(buffer, self.dtype).reshape(self._row_shape)
+
+    def __setitem__(self, index: int, value: np.ndarray) -> None:
+        row = np.ascontiguousarray(np.broadcast_to(value, self._row_shape), self.dtype)
+        os.pwrite(self._file.fileno(), memoryview(row).cast("B"), self._offset(index))
+
+
+def spill_array(
+    shape: tuple[int, ...], dtype: np.dtype | type, *, budget: RamBudget = PROCESS_BUDGET
+) -> np.ndarray | RowFile:
+    """A zero-filled store of ``shape``: an array while ``budget`` has room for it (the room is
+    given back when the array is freed), else a :class:`RowFile`. Both are indexed by row."""
     size = math.prod(shape) * np.dtype(dtype).itemsize
-    if size <= ram_limit:
-        return np.zeros(shape, dtype)
-    with tempfile.TemporaryFile(prefix="videocolor-") as handle:
-        handle.truncate(size)
-        # The mapping stays valid after the file is closed; the space is freed with the mapping.
-        return np.memmap(handle, dtype, "r+", shape=shape)
+    if not budget.take(size):
+        return RowFile(shape, dtype)
+    array = np.zeros(shape, dtype)
+    weakref.finalize(array, budget.give, size)
+    return array
 
 
 class FrameQueue(Sequence[np.ndarray]):
     """Frames of one shape appended at the back and dropped from the front, for a stream whose
-    shots are not known in advance: the first ``ram_limit`` bytes live in RAM, the rest in
-    temporary files, so a long shot costs disk rather than memory.
+    shots are not known in advance: blocks of ``block`` frames from :func:`spill_array`, so a
+    long shot costs disk rather than memory once the budget is spent.
 
-    Frames are stored in blocks of ``block`` frames; ``queue[i]`` is the i-th frame not dropped.
+    ``queue[i]`` is the i-th frame not dropped.
     """
 
     def __init__(
         self,
         shape: tuple[int, ...],
         dtype: np.dtype | type,
-        ram_limit: int = RAM_LIMIT_BYTES,
+        *,
+        budget: RamBudget = PROCESS_BUDGET,
         block: int = 16,
     ) -> None:
         self.shape, self.dtype, self.block = shape, np.dtype(dtype), block
-        self._block_bytes = block * math.prod(shape) * self.dtype.itemsize
-        self.ram_limit = ram_limit
-        self._blocks: list[np.ndarray] = []
+        self.budget = budget
+        self._blocks: list[np.ndarray | RowFile] = []
         self._first = 0  # index of the queue's first frame in the first block
         self._count = 0
 
@@ -62,17 +129,13 @@ class FrameQueue(Sequence[np.ndarray]):
 
     @property
     def bytes_on_disk(self) -> int:
-        return sum(self._block_bytes for b in self._blocks if isinstance(b, np.memmap))
+        return sum(b.nbytes for b in self._blocks if isinstance(b, RowFile))
 
     def append(self, frame: np.ndarray) -> None:
         position = self._first + self._count
         if position == len(self._blocks) * self.block:
-            in_ram = sum(not isinstance(b, np.memmap) for b in self._blocks)
-            fits = (in_ram + 1) * self._block_bytes <= self.ram_limit
             shape = (self.block, *self.shape)
-            self._blocks.append(
-                np.zeros(shape, self.dtype) if fits else spill_array(shape, self.dtype, 0)
-            )
+            self._blocks.append(spill_array(shape, self.dtype, budget=self.budget))
         self._blocks[position // self.block][position % self.block] = frame
         self._count += 1
 
