@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+
 import numpy as np
 
 from videocolor.engine.clip import EngineSettings

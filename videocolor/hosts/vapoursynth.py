@@ -70,6 +70,10 @@ _RANGE_CODES = {"limited": 1, "full": 2}  # FFmpeg's codes, as colortags.decide 
 class FormatError(UnsupportedFormatError, vs.Error):
     """A clip videocolor cannot take or give: caught as ``vs.Error`` or as ``ValueError``."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.value = message  # what vs.Error's __str__ shows
+
 
 def _check_input(clip: vs.VideoNode, name: str) -> vs.VideoFormat:
     fmt = clip.format
@@ -82,9 +86,11 @@ def _check_input(clip: vs.VideoNode, name: str) -> vs.VideoFormat:
     if fmt.color_family not in (vs.GRAY, vs.YUV) or (
         not 8 <= fmt.bits_per_sample <= 16 if integer else fmt.bits_per_sample != 32
     ):
-        family = "RGB: black-and-white film is read as grey or Y'CbCr; " if (
-            fmt.color_family == vs.RGB
-        ) else ""
+        family = (
+            "RGB: black-and-white film is read as grey or Y'CbCr; "
+            if (fmt.color_family == vs.RGB)
+            else ""
+        )
         raise FormatError(
             f"{name}: a {fmt.name} clip arrived; {family}{_EXPECTED}. Convert it first, e.g. "
             "core.resize.Bicubic(clip, format=vs.GRAY16, matrix_s='709')"
