@@ -1,6 +1,7 @@
-"""The guide's scripts and shell blocks, run as written with the real ``vspipe`` on the reel:
-``vspipe`` gives ``videocolor colorize``'s frames, and the automatic model runs under vs-mlrt's
-``core.ort.Model`` exactly as under videocolor's own onnxruntime session."""
+"""The guide's scripts and shell blocks (and the README's integration script), run as written
+with the real ``vspipe`` on the reel: ``vspipe`` gives ``videocolor colorize``'s frames, and the
+automatic model runs under vs-mlrt's ``core.ort.Model`` exactly as under videocolor's own
+onnxruntime session."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ PLUGIN = Path(__file__).resolve().parents[1]
 README = PLUGIN / "README.md"
 
 
-def blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README.read_text(), flags=re.S | re.M)
+def blocks(language: str, markdown: Path = README) -> list[str]:
+    """The ```language blocks of a Markdown file, list indentation removed."""
+    found = re.findall(rf"^( *)```{language}\n(.*?)^ *```", markdown.read_text(), re.S | re.M)
+    return [re.sub(rf"^{indent}", "", block, flags=re.M) for indent, block in found]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,8 @@ def test_the_guide_shows_the_scripts_as_they_are() -> None:
     assert sorted(shown) == sorted(p.name for p in PLUGIN.glob("*.vpy"))
     for name, block in shown.items():
         assert block == (PLUGIN / name).read_text()
+    integrations = blocks("python", PLUGIN.parents[1] / "README.md")
+    assert integrations == [(PLUGIN / "colour.vpy").read_text()]
 
 
 @pytest.mark.slow
