@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import av
 import cv2
@@ -209,10 +209,10 @@ class _Output:
             out.props["_Range"] = vs.RANGE_FULL if full else vs.RANGE_LIMITED
         return out
 
-    def node(self, clip: vs.VideoNode, make) -> vs.VideoNode:
-        """``clip`` remade frame by frame by ``make(n, blank, source)``."""
+    def node(self, clip: vs.VideoNode, make, *extra: vs.VideoNode) -> vs.VideoNode:
+        """``clip`` remade frame by frame by ``make(n, blank, source, *extra_frames)``."""
         blank = clip.std.BlankClip(format=self.format.id, keep=True)
-        return blank.std.ModifyFrame([blank, clip], lambda n, f: make(n, f[0], f[1]))
+        return blank.std.ModifyFrame([blank, clip, *extra], lambda n, f: make(n, *f))
 
 
 class Colorizer:
@@ -298,9 +298,9 @@ class Colorizer:
         info = self.info
         kept = FrameQueue((2, info.height, info.width), self.output.chroma_dtype, SHOT_RAM_BYTES)
         exemplars = self.references.exemplars if self.references is not None else {}
-        for frame, cbcr in colour_shot(
-            shot, self._luma, info, self.keyframes, exemplars, self.settings
-        ):
+        # A copy: the finder may add later frames' keyframes while this shot is coloured.
+        keyframes = dict(self.keyframes)
+        for frame, cbcr in colour_shot(shot, self._luma, info, keyframes, exemplars, self.settings):
             kept.append(self.output.chroma(frame.luma, cbcr))
         return kept
 
@@ -312,7 +312,7 @@ class Colorizer:
         return out
 
 
-def colorize(clip: vs.VideoNode, refs: str | Path | None = None, **options) -> vs.VideoNode:
+def colorize(clip: vs.VideoNode, refs: str | Path | None = None, **options: Any) -> vs.VideoNode:
     """``clip`` coloured from the painted frames of ``refs`` (automatic colour without).
 
     ``clip``: GRAY or YUV, 8-16-bit integer or 32-bit float; only its luma is read and it is
@@ -355,10 +355,10 @@ def with_ab(
     out = _Output(clip, info, output, name)
     size = (clip.width, clip.height)
 
-    def make(n: int, blank: vs.VideoFrame, source: vs.VideoFrame) -> vs.VideoFrame:
-        ab = [cv2.resize(np.asarray(p.get_frame(n)[0]), size, cv2.INTER_LINEAR) for p in (a, b)]
+    def make(n: int, blank, source, *ab: vs.VideoFrame) -> vs.VideoFrame:
+        planes = [cv2.resize(np.asarray(p[0]), size, interpolation=cv2.INTER_LINEAR) for p in ab]
         luma = _frame_luma(source)
-        y = decode_luma(luma, info.code_range)
-        return out.frame(blank, source, out.chroma(luma, lab_chroma_to_cbcr(y, np.dstack(ab))))
+        cbcr = lab_chroma_to_cbcr(decode_luma(luma, info.code_range), np.dstack(planes))
+        return out.frame(blank, source, out.chroma(luma, cbcr))
 
-    return out.node(clip, make)
+    return out.node(clip, make, a, b)
