@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -194,7 +194,9 @@ class _Output:
             rgb = np.rint(rgb * self.out_range.max_code).astype(self.out_range.dtype)
         return [rgb[..., 0], rgb[..., 1], rgb[..., 2]]
 
-    def frame(self, blank: vs.VideoFrame, source: vs.VideoFrame, chroma: np.ndarray):
+    def frame(
+        self, blank: vs.VideoFrame, source: vs.VideoFrame, chroma: np.ndarray
+    ) -> vs.VideoFrame:
         """A new frame holding ``chroma`` beside ``source``'s luma, with its properties."""
         out = blank.copy()
         for index, plane in enumerate(self.planes(np.asarray(source[0]), chroma)):
@@ -209,7 +211,9 @@ class _Output:
             out.props["_Range"] = vs.RANGE_FULL if full else vs.RANGE_LIMITED
         return out
 
-    def node(self, clip: vs.VideoNode, make, *extra: vs.VideoNode) -> vs.VideoNode:
+    def node(
+        self, clip: vs.VideoNode, make: Callable[..., vs.VideoFrame], *extra: vs.VideoNode
+    ) -> vs.VideoNode:
         """``clip`` remade frame by frame by ``make(n, blank, source, *extra_frames)``."""
         blank = clip.std.BlankClip(format=self.format.id, keep=True)
         return blank.std.ModifyFrame([blank, clip, *extra], lambda n, f: make(n, *f))
@@ -355,7 +359,7 @@ def with_ab(
     out = _Output(clip, info, output, name)
     size = (clip.width, clip.height)
 
-    def make(n: int, blank, source, *ab: vs.VideoFrame) -> vs.VideoFrame:
+    def make(n: int, blank: vs.VideoFrame, source: vs.VideoFrame, *ab: vs.VideoFrame):
         planes = [cv2.resize(np.asarray(p[0]), size, interpolation=cv2.INTER_LINEAR) for p in ab]
         luma = _frame_luma(source)
         cbcr = lab_chroma_to_cbcr(decode_luma(luma, info.code_range), np.dstack(planes))
