@@ -1,4 +1,5 @@
 # Both entry points set everything up themselves on a fresh machine and are fast the second time.
+# ffmpeg and MLT's melt (the editors' hand-off is tested against it) come from Debian's packages.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -18,11 +19,12 @@ setup: $(STAMP) $(CLASSIFIER)
 # Exact versions from the lock (torch's CPU build included), then the project itself without
 # resolving anything again, so a fresh clone installs what the tests passed with.
 $(STAMP): pyproject.toml $(LOCK)
-	@command -v ffmpeg >/dev/null 2>&1 || { \
+	@for tool in ffmpeg melt; do command -v $$tool >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing ffmpeg (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
-	  else echo "warning: no ffmpeg binary and no apt-get: the ffmpeg tests will be skipped"; fi; }
+	    echo "installing $$tool (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null; \
+	  else echo "warning: no $$tool binary and no apt-get: the $$tool tests will be skipped"; fi; }; \
+	done
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r $(LOCK)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .

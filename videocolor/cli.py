@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
+import signal
 import sys
 from collections.abc import Sequence
 
 from videocolor import __version__
 from videocolor.commands import COMMAND_MODULES
 from videocolor.errors import VideocolorError
+from videocolor.jobs.folder import JobFolder
 from videocolor.memory.allocator import reuse_freed_memory
+from videocolor.stopping import Interrupted, stop_on_signals
 
 log = logging.getLogger("videocolor")
 
@@ -63,6 +67,17 @@ def _configure_logging(args: argparse.Namespace) -> None:
     logging.getLogger("videocolor").setLevel(level)
 
 
+def _after_stop(args: argparse.Namespace, argv: Sequence[str] | None) -> str:
+    """What a stopped run left: nothing half-written, or a job to resume and the command."""
+    if not getattr(args, "resume", False):
+        return "partial outputs were removed"
+    words = ["videocolor", *(sys.argv[1:] if argv is None else argv)]
+    return (
+        f"the finished shots are kept in {JobFolder(args.output).path}; resume with: "
+        f"{shlex.join(words)}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``videocolor`` console script."""
     parser = _build_parser()
@@ -70,15 +85,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     reuse_freed_memory()
     try:
-        return int(args.handler(args) or 0)
+        with stop_on_signals():
+            return int(args.handler(args) or 0)
     except VideocolorError as exc:
         if args.debug:
             raise
         print(f"videocolor: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("videocolor: interrupted; partial outputs were removed", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        print(f"videocolor: stopped by {signal.Signals(signum).name}; {_after_stop(args, argv)}",
+              file=sys.stderr)  # fmt: skip
+        return 128 + signum
     except Exception as exc:
         if args.debug:
             raise

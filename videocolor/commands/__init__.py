@@ -5,6 +5,7 @@ from videocolor.commands import (
     colorize,
     demo,
     grayscale,
+    handoff,
     pipe,
     probe,
     refs,
@@ -12,4 +13,4 @@ from videocolor.commands import (
     shots,
 )
 
-COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, render, pipe, demo, bench)
+COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, render, pipe, handoff, demo, bench)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videocolor import __version__
 from videocolor.colorizers.network import ColorNetwork
 from videocolor.commands.arguments import (
     add_input_arguments,
@@ -23,12 +24,16 @@ from videocolor.io import open_source
 from videocolor.io.codecs import check_output
 from videocolor.io.passthrough import check_stream_copy
 from videocolor.io.safe_output import check_output_path
+from videocolor.jobs.folder import JobFolder
+from videocolor.jobs.identity import content_hash, folder_identity, input_identity
 from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.resumable import run_resumable
 from videocolor.pipeline.run import RunSummary
 from videocolor.pipeline.run import run as run_pipeline
 from videocolor.refs.check import ReferenceReport, check_references
 from videocolor.refs.reference import Reference
 from videocolor.shots.detection import detect_shots
+from videocolor.shots.shot import Shot
 
 log = logging.getLogger("videocolor")
 
@@ -44,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_input_arguments(parser)
     add_output_arguments(parser)
     add_colouring_arguments(parser)
+    add_resume_argument(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(handler=run)
 
@@ -176,11 +182,45 @@ class Colouring:
     references: int
     exemplar_shots: list[int]
     network: ColorNetwork | None
+    shot_list: tuple[Shot, ...]
+    keyframe_files: dict[int, Path]  # frame: the reference file painted for it
 
 
-def colour_video(args: argparse.Namespace) -> Colouring:
+def add_resume_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep finished shots in a job folder beside the output (OUTPUT.videocolor-job) "
+        "and, when one exists, continue it instead of starting over",
+    )
+
+
+def job_identity(args: argparse.Namespace, settings: EngineSettings) -> dict[str, object]:
+    """Everything that decides a job's frames: a resumed run must match it exactly."""
+    network = settings.network
+    return {
+        "videocolor": __version__,
+        "input": input_identity(args.input),
+        "fps": str(args.fps),
+        "references": folder_identity(args.refs) if args.refs else None,
+        "offset": args.offset,
+        "model": content_hash(network.model_path) if network else None,
+        "device": network.provider if network else None,
+        "engine": {
+            "engine": args.engine,
+            "work_res": args.work_res,
+            "flow": args.flow,
+            "match_every": args.match_every,
+        },
+        "codec": args.codec,
+    }
+
+
+def colour_video(args: argparse.Namespace, *, keep_job: bool = False) -> Colouring:
     """Colour ``args.input`` into ``args.output`` with the colouring arguments of
-    :func:`add_colouring_arguments`: the one code path of ``colorize`` and ``render``."""
+    :func:`add_colouring_arguments`: the one code path of ``colorize``, ``render`` and
+    ``handoff``. With ``args.resume`` finished shots are kept in a job folder; ``keep_job`` keeps
+    it after the output is joined, for a command whose own job folder holds this one."""
     check_refs_given(args)
     with open_source(args.input, args.fps) as source:
         info = source.info
@@ -190,9 +230,14 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         check_stream_copy(args.input, args.output)
     settings = engine_settings(args)
     network = settings.network
+    job = None
+    if getattr(args, "resume", False):
+        job = JobFolder.open(args.output, job_identity(args, settings), resume=True)
+    else:
+        JobFolder(args.output).refuse_if_present()
     if args.refs is None:
         shots = detect_shots(args.input, fps=args.fps, progress=not args.quiet).shots
-        keyframes, exemplars = {}, {}
+        keyframes, exemplars, files = {}, {}, {}
     else:
         report = check_references(
             args.input, args.refs, offset=args.offset, fps=args.fps, progress=not args.quiet
@@ -202,18 +247,28 @@ def colour_video(args: argparse.Namespace) -> Colouring:
         if nothing_usable and (network is None or not args.allow_auto):
             raise ReferenceImageError(_refusal(args.refs, report, can_go_auto=network is not None))
         keyframes, exemplars = _split(report.references, info.width, info.height)
+        files = {r.frame: r.path for r in report.references if r.usable and r.frame is not None}
     stage = ColorizeStage(info, shots, keyframes, exemplars, settings)
-    summary = run_pipeline(
-        args.input,
-        args.output,
-        stage,
-        codec=args.codec,
-        overwrite=args.overwrite,
-        fps=args.fps,
-        progress=not args.quiet,
-        description="colourising",
+    options = {
+        "codec": args.codec,
+        "overwrite": args.overwrite,
+        "fps": args.fps,
+        "progress": not args.quiet,
+        "description": "colourising",
+    }
+    if job is None:
+        summary = run_pipeline(args.input, args.output, stage, **options)
+    else:
+        try:
+            job.check_shots(shots)
+            summary = run_resumable(
+                args.input, args.output, stage, job, shots, keep_job=keep_job, **options
+            )
+        finally:
+            job.release()
+    return Colouring(
+        summary, len(shots), len(keyframes), sorted(exemplars), network, tuple(shots), files
     )
-    return Colouring(summary, len(shots), len(keyframes), sorted(exemplars), network)
 
 
 def run(args: argparse.Namespace) -> int:

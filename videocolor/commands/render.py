@@ -14,7 +14,6 @@ import argparse
 import json
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 
 from videocolor.commands import colorize
@@ -30,6 +29,8 @@ from videocolor.io import open_source
 from videocolor.io.codecs import check_output
 from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import check_output_path
+from videocolor.jobs.identity import input_identity
+from videocolor.jobs.workspace import made_once, work_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "e.g. '-crf 18 -tune film'",
     )
     colorize.add_colouring_arguments(parser)
+    colorize.add_resume_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -88,24 +90,36 @@ def run(args: argparse.Namespace) -> int:
     for option, filters in (("--pre", args.pre), ("--post", args.post)):
         if filters:
             check_filters(filters, option, info.width, info.height)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.output.parent, prefix=".videocolor-render-") as work:
+    identity = {
+        "input": input_identity(args.input),
+        "pre": args.pre,
+        "post": args.post,
+        "encoder_args": args.encoder_args,
+        "codec": args.codec,
+    }
+    with work_folder(
+        args.output, identity, resume=args.resume, prefix=".videocolor-render-"
+    ) as work:
         coloured_input = args.input
         if args.pre:
-            coloured_input = Path(work) / "pre.mkv"
-            apply_pre_chain(args.input, args.pre, coloured_input, info.frame_count, not args.quiet)
+            coloured_input = made_once(
+                work / "pre.mkv",
+                lambda target: apply_pre_chain(
+                    args.input, args.pre, target, info.frame_count, not args.quiet
+                ),
+            )
             before, after = _video_packets(args.input), _video_packets(coloured_input)
             if args.refs is not None and before != after:
                 raise ReferenceImageError(
                     f"--pre {args.pre!r} turned {before} frames into {after}: reference numbers "
                     "would name other pictures; put frame-rate or trimming filters in --post"
                 )
-        coloured = Path(work) / "colour.mkv"
+        coloured = work / "colour.mkv"
         colouring = {"input": coloured_input, "output": coloured, "codec": "ffv1"}
         done = colorize.colour_video(
-            argparse.Namespace(**{**vars(args), **colouring, "overwrite": True})
+            argparse.Namespace(**{**vars(args), **colouring, "overwrite": True}), keep_job=True
         )
-        staged = Path(work) / f"out{args.output.suffix}"
+        staged = work / f"out{args.output.suffix}"
         encode_with_post_chain(
             coloured,
             args.input,

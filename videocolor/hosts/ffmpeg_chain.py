@@ -25,6 +25,8 @@ def encoder_arguments(codec: str, source_depth: int) -> dict[str, str]:
     """ffmpeg output options that encode as the product's sinks do for ``codec``."""
     spec = CODECS[codec]
     options = {"c:v": spec.encoder, "pix_fmt": spec.pix_fmt(source_depth)}
+    if spec.matrix:
+        options["colorspace"] = spec.matrix
     options.update(spec.encoder_options(source_depth))
     return options
 
@@ -38,7 +40,9 @@ def _first_line(stderr: str, otherwise: str) -> str:
     return stderr.strip().splitlines()[0] if stderr.strip() else otherwise
 
 
-def _run(command: Sequence[str], frames: int | None, description: str, progress: bool) -> None:
+def run_ffmpeg(
+    command: Sequence[str], frames: int | None, description: str, progress: bool
+) -> None:
     """Run ffmpeg with ``-progress pipe:1``, advancing a progress bar by the frames it reports."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
@@ -87,8 +91,19 @@ def check_copied_streams(source: Path, target: Path) -> None:
         )
 
 
-def _reporting(stream: ffmpeg.nodes.OutputStream) -> ffmpeg.nodes.OutputStream:
+def reporting(stream: ffmpeg.nodes.OutputStream) -> ffmpeg.nodes.OutputStream:
+    """``stream`` with the global options :func:`run_ffmpeg` reads progress and errors from."""
     return stream.global_args("-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
+
+
+def conversion_filter(codec: str) -> str | None:
+    """The filter that converts frames to the range and matrix a codec always has (ProRes and
+    DNxHR are video range, DNxHR is Rec. 709), so they are converted, not merely tagged; None
+    when the codec follows the source."""
+    spec = CODECS[codec]
+    options = [f"out_color_matrix={spec.matrix}"] if spec.matrix else []
+    options += ["out_range=tv"] if spec.full_range is False else []
+    return f"scale={':'.join(options)}" if options else None
 
 
 def apply_pre_chain(
@@ -99,7 +114,7 @@ def apply_pre_chain(
     graph = ffmpeg.input(str(source)).video.output(
         str(target), vf=filters, **{"c:v": "ffv1", "level": "3"}
     )
-    _run(_reporting(graph.overwrite_output()).compile(), frames, "pre-chain", progress)
+    run_ffmpeg(reporting(graph.overwrite_output()).compile(), frames, "pre-chain", progress)
 
 
 def encode_with_post_chain(
@@ -119,9 +134,7 @@ def encode_with_post_chain(
     video_input = ffmpeg.input(str(coloured))
     source_input = ffmpeg.input(str(source))
     options = encoder_arguments(codec, source_depth)
-    # A video-range codec (ProRes, DNxHR) gets its luma converted, not merely tagged.
-    video_range = "scale=out_range=tv" if CODECS[codec].full_range is False else None
-    chain = ",".join(f for f in (filters, video_range) if f)
+    chain = ",".join(f for f in (filters, conversion_filter(codec)) if f)
     if chain:
         options["vf"] = chain
     graph = ffmpeg.output(
@@ -131,7 +144,7 @@ def encode_with_post_chain(
         str(target),
         **{**options, "c:a": "copy", "c:s": "copy"},
     )
-    command = _reporting(graph.overwrite_output()).compile()
+    command = reporting(graph.overwrite_output()).compile()
     # Extra encoder options go just before the output name, where ffmpeg reads output options.
     command[command.index(str(target)) : command.index(str(target))] = list(encoder_args)
-    _run(command, frames, "post-chain and encoding", progress)
+    run_ffmpeg(command, frames, "post-chain and encoding", progress)

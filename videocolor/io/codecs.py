@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from videocolor.color import Matrix
 from videocolor.errors import OutputError, UnsupportedFormatError
 
 
@@ -22,6 +23,7 @@ class CodecSpec:
     options: dict[str, str] = field(default_factory=dict)
     fixed_depth: int | None = None  # bit depth the codec always writes; None: follow the source
     full_range: bool | None = None  # range the codec always writes; None: follow the source
+    matrix: Matrix | None = None  # Y'CbCr matrix its decoders always assume; None: the source's
     deep_options: dict[str, str] | None = None  # replaces ``options`` for sources over 8 bits
     max_depth: int = 16  # deeper sources are written at this depth
     description: str = ""
@@ -85,8 +87,10 @@ CODECS: dict[str, CodecSpec] = {
             (2, 1),
             (".mov", ".mxf", ".mkv"),
             {"profile": "dnxhr_hq"},
-            # DNxHR, like ProRes, is video range by its specification.
+            # DNxHR, like ProRes, is video range by its specification; its decoders read every
+            # frame as Rec. 709 whatever the container says.
             full_range=False,
+            matrix="bt709",
             deep_options={"profile": "dnxhr_hqx"},
             max_depth=10,
             description="DNxHR HQ 8-bit, HQX 10-bit for deeper sources: editing (Avid)",

@@ -17,6 +17,7 @@ import numpy as np
 
 from videocolor.color import (
     CodeRange,
+    Matrix,
     encode_chroma,
     planes_to_rgb,
     recombine,
@@ -33,14 +34,18 @@ log = logging.getLogger("videocolor")
 
 
 def _chroma_planes(
-    luma: np.ndarray, cbcr: np.ndarray | None, info: StreamInfo, out_range: CodeRange
+    luma: np.ndarray,
+    cbcr: np.ndarray | None,
+    info: StreamInfo,
+    out_range: CodeRange,
+    matrix: Matrix,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Y', Cb, Cr code planes at full resolution in the output's depth."""
     y = rescale_codes(luma, info.code_range, out_range)
     if cbcr is None:
         neutral = np.full(luma.shape, encode_chroma(np.zeros(1), out_range)[0], out_range.dtype)
         return y, neutral, neutral
-    _, cb, cr = recombine(y, cbcr, out_range, info.color.matrix)
+    _, cb, cr = recombine(y, cbcr, out_range, matrix)
     return y, cb, cr
 
 
@@ -83,6 +88,8 @@ class VideoSink(_AtomicSink):
             self.spec.output_depth(info.bit_depth),
             self.spec.output_full_range(info.color.full_range),
         )
+        # A codec whose decoders assume one matrix (DNxHR) gets its chroma made with that one.
+        self.matrix: Matrix = self.spec.matrix or info.color.matrix
         self.frames_written = 0
         try:
             self._container = av.open(str(self._output.temp), "w")
@@ -110,7 +117,7 @@ class VideoSink(_AtomicSink):
         ctx.sample_aspect_ratio = info.sar
         stream.sample_aspect_ratio = info.sar
         ctx.color_range = 2 if self.out_range.full_range else 1
-        ctx.colorspace = MATRIX_CODES[info.color.matrix]
+        ctx.colorspace = MATRIX_CODES[self.matrix]
         ctx.color_primaries = PRIMARIES_CODES.get(info.color.primaries, 2)
         ctx.color_trc = TRANSFER_CODES.get(info.color.transfer, 2)
         if info.rotation:
@@ -139,7 +146,7 @@ class VideoSink(_AtomicSink):
 
     def write(self, frame: Frame, cbcr: np.ndarray | None = None) -> None:
         """Encode one frame: its own luma, plus chroma (None writes it grey)."""
-        planes = _chroma_planes(frame.luma, cbcr, self.info, self.out_range)
+        planes = _chroma_planes(frame.luma, cbcr, self.info, self.out_range, self.matrix)
         video_frame = self._video_frame(planes)
         pts = (
             frame.pts
@@ -198,8 +205,9 @@ class ImageSequenceSink(_AtomicSink):
         self.frames_written = 0
 
     def write(self, frame: Frame, cbcr: np.ndarray | None = None) -> None:
-        planes = _chroma_planes(frame.luma, cbcr, self.info, self.out_range)
-        rgb = planes_to_rgb(*planes, self.out_range, self.info.color.matrix)
+        matrix = self.info.color.matrix
+        planes = _chroma_planes(frame.luma, cbcr, self.info, self.out_range, matrix)
+        rgb = planes_to_rgb(*planes, self.out_range, matrix)
         scale = self.out_range.max_code if self.out_range.bit_depth > 8 else 255
         image = np.rint(rgb * scale).astype(np.uint16 if scale > 255 else np.uint8)
         target = self._output.temp / f"{frame.index:06d}{self.extension}"

@@ -102,6 +102,7 @@ class ColorizeStage:
         self._timing: list[tuple[int, int | None]] = []  # (index, pts) of queued frames
         self._codes: FrameQueue | None = None
         self.shots_coloured = 0
+        self.skip: set[int] = set()  # shots a resumed job finished before: passed over
 
     def process(self, frame: Frame) -> Iterator[Output]:
         if self._codes is None:
@@ -125,6 +126,10 @@ class ColorizeStage:
 
     def _finish(self, shot: Shot) -> Iterator[Output]:
         count = min(shot.length, len(self._timing))
+        if shot.index in self.skip:
+            self._codes.drop(count)
+            del self._timing[:count]
+            return
         lumas = _ShotLumas(self._codes, count, self.info)
         chroma = self._colour_shot(replace(shot, end=shot.start + count), lumas)
         timing = self._timing[:count]

@@ -35,6 +35,12 @@ def edl_rate(frame_rate: Fraction) -> float:
     return float(next((r for r in _INTEGER_SMPTE_RATES if r >= rate), _INTEGER_SMPTE_RATES[-1]))
 
 
+def reel_name(name: str) -> str:
+    """The CMX 3600 reel name of a source called ``name``: its letters and digits, upper case,
+    at most eight."""
+    return re.sub(r"[^A-Z0-9]", "", name.upper())[:_REEL_LENGTH] or "AX"
+
+
 def shot_timeline(shots: ShotList, rate: float | None = None) -> otio.schema.Timeline:
     """One clip per shot, in order, on a single video track named ``V1``, counted in frames at
     ``rate`` (default: the video's own frame rate).
@@ -45,7 +51,7 @@ def shot_timeline(shots: ShotList, rate: float | None = None) -> otio.schema.Tim
     rate = float(shots.frame_rate) if rate is None else rate
     source = shots.source
     name = source.stem if source else "frames"
-    reel = re.sub(r"[^A-Z0-9]", "", name.upper())[:_REEL_LENGTH] or "AX"
+    reel = reel_name(name)
     available = otio.opentime.TimeRange(
         otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(shots.frame_count, rate)
     )

@@ -1,0 +1,76 @@
+"""The streaming driver for a resumable job: each shot into its own segment, then one join.
+
+Like :func:`videocolor.pipeline.run.run`, but shots finished by an earlier run are decoded past
+without being coloured, each finished shot is a segment in the job folder, and the output is
+joined from the segments once all exist, then the job folder goes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from videocolor.io import StreamInfo, open_source
+from videocolor.io.background import background_writes, prefetch
+from videocolor.jobs.folder import JobFolder
+from videocolor.jobs.segments import SegmentWriter, join_segments, segment_suffix
+from videocolor.pipeline.colorize import ColorizeStage
+from videocolor.pipeline.run import RunSummary
+from videocolor.progress import Reporter
+from videocolor.shots.shot import Shot
+
+log = logging.getLogger("videocolor")
+
+
+def run_resumable(
+    input_path: Path,
+    output_path: Path,
+    stage: ColorizeStage,
+    job: JobFolder,
+    shots: Sequence[Shot],
+    *,
+    codec: str,
+    overwrite: bool = False,
+    fps: object = None,
+    progress: bool = True,
+    description: str = "colourising",
+    keep_job: bool = False,
+) -> RunSummary:
+    """Colour the shots of ``shots`` that have no segment yet, then join every segment into
+    ``output_path``; the job folder goes then, unless ``keep_job``."""
+    suffix = segment_suffix(codec, output_path)
+    finished = job.finished_shots(suffix)
+    stage.skip = finished
+    if finished:
+        log.info("resuming: %d of %d shots already coloured", len(finished), len(shots))
+    remaining = sum(shot.length for shot in shots if shot.index not in finished)
+    with open_source(input_path, fps) as source:
+        info: StreamInfo = source.info
+        with (
+            SegmentWriter(job, info, codec, shots, suffix) as writer,
+            Reporter(description, remaining, enabled=progress) as reporter,
+            background_writes(writer.write) as write,
+        ):
+            for frame in prefetch(source):
+                for ready, cbcr in stage.process(frame):
+                    write(ready, cbcr)
+                    reporter.advance()
+            for ready, cbcr in stage.flush():
+                write(ready, cbcr)
+                reporter.advance()
+        frames_lost, error = source.frames_lost, source.error
+    segments = [job.segment(shot.index, suffix) for shot in shots]
+    join_segments(segments, info, output_path, overwrite=overwrite)
+    if not keep_job:
+        job.remove()
+    return RunSummary(
+        input=str(input_path),
+        output=str(output_path),
+        codec=codec,
+        frames_written=sum(shot.length for shot in shots),
+        frames_lost=frames_lost,
+        width=info.width,
+        height=info.height,
+        decode_error=error,
+    )
