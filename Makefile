@@ -9,8 +9,10 @@ CLASSIFIER := videocolor/models/efficientnet_lite0_imagenet.onnx
 # The VapourSynth host's venv runs Python 3.12 and installs from its own small lock.
 PYTHON312 ?= $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null)
 LOCK312 := requirements-py312.lock
+VENV312 := .venv-vs312
+STAMP312 := $(VENV312)/.installed
 
-.PHONY: setup demo test test-fast lint lock clean
+.PHONY: setup demo test test-fast lint lock clean vs312 python312
 
 setup: $(STAMP) $(CLASSIFIER)
 
@@ -32,6 +34,21 @@ $(STAMP): pyproject.toml $(LOCK)
 # is a train dependency; the runtime only reads the ONNX file).
 $(CLASSIFIER): $(STAMP) export/classifier.py
 	$(BIN)/python -m export.classifier -o $@
+
+# The VapourSynth host's venv: its lock, pytest at the main lock's version, the project itself.
+# tests/test_vapoursynth.py builds it (when a Python 3.12 exists) and runs the host's tests there.
+vs312: $(STAMP312)
+
+$(STAMP312): pyproject.toml $(LOCK312) $(LOCK)
+	@test -n "$(PYTHON312)" || { echo "error: no Python 3.12 (python3.12, or pyenv's 3.12.1)"; exit 1; }
+	test -x $(VENV312)/bin/python || $(PYTHON312) -m venv $(VENV312)
+	$(VENV312)/bin/python -m pip install -q --disable-pip-version-check -r $(LOCK312) -c $(LOCK) pytest
+	$(VENV312)/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# The Python 3.12 the VapourSynth host's venv is built with; nothing when there is none.
+python312:
+	@echo $(PYTHON312)
 
 demo: setup
 	$(BIN)/videocolor demo --output-dir demo-output
@@ -60,4 +77,4 @@ lock: $(STAMP)
 	    --no-emit-index-url -c $(LOCK) -o $(LOCK312) pyproject.toml; fi
 
 clean:
-	rm -rf $(VENV) .venv-lock312 demo-output .pytest_cache
+	rm -rf $(VENV) $(VENV312) .venv-lock312 demo-output .pytest_cache

@@ -137,16 +137,23 @@ def painted_photo_pan(
 
 
 def painted_photo_reel(
-    root: Path, lengths: tuple[int, ...], painted: tuple[int, ...], step: int = 3
+    root: Path,
+    lengths: tuple[int, ...],
+    painted: tuple[int, ...],
+    step: int = 3,
+    photos: list[np.ndarray] | None = None,
 ) -> tuple[Path, Path]:
     """Like :func:`painted_photo_pan` with one shot per length, each panning across another
-    photo, joined by hard cuts."""
+    photo (uint8 RGB, at least 240 by 320 + ``step`` per frame; default: scikit-image's),
+    joined by hard cuts."""
     import cv2
-    from skimage import data
 
     from videocolor.cli import main
 
-    photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    if photos is None:
+        from skimage import data
+
+        photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
     starts = np.cumsum((0, *lengths))
 
     def picture(index: int, width: int, height: int) -> np.ndarray:
