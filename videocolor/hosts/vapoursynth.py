@@ -46,7 +46,7 @@ from videocolor.errors import ReferenceImageError, UnsupportedFormatError
 from videocolor.hosts.random_access import MarkedShots, ShotCache, ShotFinder, colour_shot
 from videocolor.io import StreamInfo
 from videocolor.io.colortags import MATRIX_CODES, decide
-from videocolor.memory.spill import FrameQueue
+from videocolor.memory.spill import FrameQueue, RamBudget
 from videocolor.refs.streamed import StreamedReferences
 from videocolor.shots.shot import Shot
 from videocolor.shots.stream import ShotStream
@@ -300,7 +300,8 @@ class Colorizer:
 
     def _colour(self, shot: Shot) -> Sequence[np.ndarray]:
         info = self.info
-        kept = FrameQueue((2, info.height, info.width), self.output.chroma_dtype, SHOT_RAM_BYTES)
+        shape = (2, info.height, info.width)
+        kept = FrameQueue(shape, self.output.chroma_dtype, budget=RamBudget(SHOT_RAM_BYTES))
         exemplars = self.references.exemplars if self.references is not None else {}
         # A copy: the finder may add later frames' keyframes while this shot is coloured.
         keyframes = dict(self.keyframes)
