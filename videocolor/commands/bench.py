@@ -1,4 +1,4 @@
-"""``videocolor bench video|images|speed``: quality against ground truth, and speed, per method.
+"""``videocolor bench video|images|speed|memory``: quality against ground truth, speed, memory.
 
 Results are JSON so that runs of different versions can be compared key for key. ``bench video``
 writes, per method, one object::
@@ -153,6 +153,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speed.add_argument("--json", dest="json_path", type=Path, required=True, metavar="OUT.json")
     speed.set_defaults(handler=run_speed)
 
+    memory = kinds.add_parser(
+        "memory",
+        help="resident memory over a long generated reel, as a curve",
+        description="Generate grey reels (long shots among many short ones), colour each with "
+        "the CLI while sampling its resident memory, and write memory.json and memory.png.",
+    )
+    memory.add_argument(
+        "--reel",
+        action="append",
+        required=True,
+        metavar="SIZE:FRAMES:LONG",
+        help="a reel to generate: frame size (WxH or lines), frames, longest shot; repeat for "
+        "several, e.g. --reel 480:20000:600 --reel 1080:2000:600 --reel 480:5000:5000",
+    )
+    memory.add_argument("--work", type=Path, required=True, metavar="DIR", help="reels go here")
+    memory.add_argument("--report", type=Path, required=True, metavar="DIR")
+    memory.set_defaults(handler=run_memory)
+
 
 def _split(text: str | None) -> list[str] | None:
     return [item.strip() for item in text.split(",") if item.strip()] if text else None
@@ -212,6 +230,37 @@ def run_images(args: argparse.Namespace) -> int:
     if not args.quiet:
         tables = report.summary_table(results, "pooled", report.IMAGE_METRICS)
         print("\n".join(tables + report.semantic_table(results)))
+    return 0
+
+
+def run_memory(args: argparse.Namespace) -> int:
+    from videocolor.bench.figures import require_matplotlib
+    from videocolor.bench.memory import (
+        ReelPlan,
+        colorize_command,
+        sample_run,
+        write_reel,
+        write_report,
+    )
+    from videocolor.bench.speed import parse_size
+
+    require_matplotlib()
+    args.work.mkdir(parents=True, exist_ok=True)
+    runs = {}
+    for text in args.reel:
+        try:
+            size_text, frames, longest = text.split(":")
+            plan = ReelPlan.mixed(int(frames), int(longest))
+        except ValueError:
+            raise VideocolorError(f"--reel {text!r}: expected SIZE:FRAMES:LONG") from None
+        size = parse_size(size_text)
+        label = f"{size[0]}x{size[1]}, {plan.frames} frames, longest shot {max(plan.lengths)}"
+        reel = write_reel(args.work / f"reel_{text.replace(':', '_')}.mkv", plan, size)
+        run = sample_run(colorize_command(reel, args.work / "coloured.mkv"))
+        runs[label] = (plan, size, run)
+        if not args.quiet:
+            print(f"{label}: peak {run.peak_rss_mb} MB, {plan.frames / run.seconds:.1f} fps")
+    write_report(runs, args.report)
     return 0
 
 

@@ -286,8 +286,10 @@ def run(args: argparse.Namespace) -> int:
         )
     elif not args.quiet:
         engine = engine_text(done.network, args.engine == "network")
+        spilled = done.summary.spilled_mb
+        disk = f"; long shots held up to {spilled:.0f} MB on disk" if spilled >= 1 else ""
         print(
             f"coloured {done.summary.frames_written} frames in {done.shots} shots from "
-            f"{done.references} references ({engine}): {done.summary.output}"
+            f"{done.references} references ({engine}{disk}): {done.summary.output}"
         )
     return 0

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-RAM_BUDGET_BYTES = 256 * 1024 * 1024
+#: ``$VIDEOCOLOR_SPILL_MB`` sets the budget, in MB (default 256).
+RAM_BUDGET_BYTES = int(float(os.environ.get("VIDEOCOLOR_SPILL_MB", "256")) * 2**20)
 
 
 class RamBudget:
@@ -46,6 +47,28 @@ class RamBudget:
 PROCESS_BUDGET = RamBudget(RAM_BUDGET_BYTES)
 
 
+class DiskUse:
+    """Bytes the spill files of a process hold now and at most, for the run's report."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def add(self, size: int) -> None:
+        with self._lock:
+            self.now += size
+            self.peak = max(self.peak, self.now)
+
+    def reset_peak(self) -> None:
+        """Start measuring a new run's peak from what is held now."""
+        with self._lock:
+            self.peak = self.now
+
+
+PROCESS_DISK = DiskUse()
+
+
 class RowFile:
     """An array's rows (items along its first axis) in an anonymous temporary file: ``rows[i]``
     reads row i (a new array), ``rows[i] = value`` writes it."""
@@ -57,7 +80,8 @@ class RowFile:
         # The file lives as long as the store, closed (and so deleted) when it is freed.
         self._file = tempfile.TemporaryFile(prefix="videocolor-")  # noqa: SIM115
         self._file.truncate(self.nbytes)
-        weakref.finalize(self, self._file.close)
+        PROCESS_DISK.add(self.nbytes)
+        weakref.finalize(self, _close, self._file, self.nbytes)
 
     @property
     def nbytes(self) -> int:
@@ -79,6 +103,11 @@ class RowFile:
     def __setitem__(self, index: int, value: np.ndarray) -> None:
         row = np.ascontiguousarray(np.broadcast_to(value, self._row_shape), self.dtype)
         os.pwrite(self._file.fileno(), memoryview(row).cast("B"), self._offset(index))
+
+
+def _close(file: object, size: int) -> None:
+    file.close()
+    PROCESS_DISK.add(-size)
 
 
 def spill_array(

@@ -15,6 +15,7 @@ from videocolor.io import StreamInfo, open_source
 from videocolor.io.background import background_writes, prefetch
 from videocolor.jobs.folder import JobFolder
 from videocolor.jobs.segments import SegmentWriter, join_segments, segment_suffix
+from videocolor.memory.spill import PROCESS_DISK
 from videocolor.pipeline.colorize import ColorizeStage
 from videocolor.pipeline.run import RunSummary
 from videocolor.progress import Reporter
@@ -45,6 +46,7 @@ def run_resumable(
     if finished:
         log.info("resuming: %d of %d shots already coloured", len(finished), len(shots))
     remaining = sum(shot.length for shot in shots if shot.index not in finished)
+    PROCESS_DISK.reset_peak()
     with open_source(input_path, fps) as source:
         info: StreamInfo = source.info
         with (
@@ -73,4 +75,5 @@ def run_resumable(
         width=info.width,
         height=info.height,
         decode_error=error,
+        spilled_mb=round(PROCESS_DISK.peak / 2**20, 1),
     )

@@ -17,6 +17,7 @@ import numpy as np
 
 from videocolor.io import Frame, StreamInfo, open_sink, open_source
 from videocolor.io.background import background_writes, prefetch
+from videocolor.memory.spill import PROCESS_DISK
 from videocolor.progress import Reporter
 
 log = logging.getLogger("videocolor")
@@ -55,6 +56,7 @@ class RunSummary:
     width: int
     height: int
     decode_error: str | None = None
+    spilled_mb: float = 0.0  # the most the run's long shots held on disk at once
 
 
 def run(
@@ -73,6 +75,7 @@ def run(
     Decoding and encoding run on their own threads (:mod:`videocolor.io.background`), beside
     the stage. The output appears only when every frame was written; on any error it is removed.
     """
+    PROCESS_DISK.reset_peak()
     with open_source(input_path, fps) as source:
         info: StreamInfo = source.info
         with (
@@ -105,4 +108,5 @@ def run(
             width=info.width,
             height=info.height,
             decode_error=source.error,
+            spilled_mb=round(PROCESS_DISK.peak / 2**20, 1),
         )
