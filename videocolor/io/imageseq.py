@@ -103,6 +103,7 @@ class ImageSequenceSource:
         )
         self.frames_decoded = 0
         self.error: str | None = None
+        self.damaged: list[int] = []  # an image sequence has no decoder to repair frames
 
     def __iter__(self) -> Iterator[Frame]:
         code_range = self.info.code_range
@@ -119,6 +120,10 @@ class ImageSequenceSource:
     @property
     def frames_lost(self) -> int:
         return 0
+
+    def loss_note(self) -> str | None:
+        """Nothing to report: an unreadable image stops the run with an error instead."""
+        return None
 
     def close(self) -> None:
         """Nothing is held open between frames."""

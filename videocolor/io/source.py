@@ -7,7 +7,9 @@ with one clear line before any output is created.
 
 from __future__ import annotations
 
+import heapq
 import logging
+import math
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -32,11 +34,19 @@ def _fraction(value: object) -> Fraction | None:
     return frac if frac > 0 else None
 
 
+#: After a damaged packet, decoded frames pass through a window this deep that puts them back in
+#: presentation order: a decoder that lost a reference frame can emit the next few out of order.
+REORDER_WINDOW = 8
+
+
 class VideoFileSource:
     """Decodes the first video stream of a container, one frame at a time.
 
-    Decoding stops at the first unrecoverable error (a truncated file, say) and records it:
-    ``frames_decoded`` and ``frames_lost`` say what the caller got.
+    A packet the decoder rejects (corrupt bytes mid-stream) is skipped and its frame replaced by
+    the one before, so later frames keep their numbers; frames the decoder repaired itself are
+    kept. Both are listed in ``damaged``. Reading stops at the first error of the container (a
+    truncated file, say) and records it: ``frames_decoded`` and ``frames_lost`` say what the
+    caller got, :meth:`loss_note` says it in one line.
     """
 
     def __init__(self, path: Path) -> None:
@@ -54,15 +64,35 @@ class VideoFileSource:
             raise NotAVideoError(f"{path}: no video stream (streams found: {', '.join(kinds)})")
         self._stream = video[0]
         self._stream.thread_type = "AUTO"
-        self._frames = self._container.decode(self._stream)
+        self._promised: list[int] = []  # a heap of packet times not yet passed
+        self._frames = self._packets_decoded()
         self.frames_decoded = 0
+        self.damaged: list[int] = []  # indices of frames repaired by the decoder or replaced
         self.error: str | None = None
         self._first = self._decode_first()
         self.info = self._describe(self._first)
 
+    def _packets_decoded(self) -> Iterator[tuple[int | None, av.VideoFrame | None]]:
+        """(pts, frame) for every decoded frame, and (None, None) for a packet the decoder
+        rejected; errors of the container itself propagate. Every packet's time is noted in
+        ``_promised``: with frame threading a rejection surfaces a few packets late, so the
+        missing frame's time is found there rather than from the packet that raised."""
+        for packet in self._container.demux(self._stream):
+            if packet.pts is not None and packet.size:
+                heapq.heappush(self._promised, packet.pts)
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                yield None, None
+                continue
+            for frame in frames:
+                yield frame.pts, frame
+
     def _decode_first(self) -> av.VideoFrame:
         try:
-            first = next(self._frames)
+            first = None
+            while first is None:  # a rejected first packet leaves nothing to repeat: skip it
+                first = next(self._frames)[1]
         except (StopIteration, av.FFmpegError) as exc:
             self._container.close()
             detail = f" ({exc})" if isinstance(exc, av.FFmpegError) else ""
@@ -108,8 +138,8 @@ class VideoFileSource:
             subtitle_streams=len(self._container.streams.subtitles),
         )
 
-    def _raw_frames(self) -> Iterator[av.VideoFrame]:
-        yield self._first
+    def _until_error(self) -> Iterator[tuple[int | None, av.VideoFrame | None]]:
+        yield self._first.pts, self._first
         while True:
             try:
                 yield next(self._frames)
@@ -117,16 +147,89 @@ class VideoFileSource:
                 return
             except av.FFmpegError as exc:
                 self.error = str(exc)
-                log.warning("%s: decoding stopped early: %s", self.path, exc)
+                log.debug("%s: reading stopped early: %s", self.path, exc)
                 return
+
+    def _in_order(self) -> Iterator[tuple[int | None, av.VideoFrame | None]]:
+        """:meth:`_until_error` in presentation order, with (pts, None) at the time of each frame
+        whose packet was rejected. Once one was, frames pass through a window that restores their
+        order; a frame arriving after a later one was given out is dropped, as it cannot be
+        placed."""
+        window: list[tuple[int, int, av.VideoFrame]] = []
+        delivered: set[int] = set()
+        last: int | None = None
+        owed = 0
+
+        def placed(pts: float, raw: av.VideoFrame | None) -> Iterator[tuple[int, object]]:
+            nonlocal last, owed
+            while owed:
+                gap = self._missing_time(last, pts, delivered)
+                if gap is None:
+                    break
+                owed -= 1
+                last = gap
+                yield gap, None
+            if raw is not None and (last is None or pts > last):
+                last = pts
+                yield pts, raw
+
+        for count, (pts, raw) in enumerate(self._until_error()):
+            if raw is None:
+                owed += 1
+            elif not owed and not window:
+                if pts is not None:
+                    last = pts
+                    self._missing_time(last, pts, delivered)  # forgets the times passed
+                yield pts, raw  # the undamaged stream is already in order
+            elif pts is not None:
+                delivered.add(pts)
+                heapq.heappush(window, (pts, count, raw))
+            if len(window) > REORDER_WINDOW:
+                pts, _, raw = heapq.heappop(window)
+                yield from placed(pts, raw)
+        while window:
+            pts, _, raw = heapq.heappop(window)
+            yield from placed(pts, raw)
+        yield from placed(math.inf, None)  # rejected packets at the very end
+
+    def _missing_time(self, after: int | None, before: float, delivered: set[int]) -> int | None:
+        """The earliest packet time between ``after`` and ``before`` that no frame came with."""
+        promised = self._promised
+        while promised and (
+            (after is not None and promised[0] <= after) or promised[0] in delivered
+        ):
+            heapq.heappop(promised)
+        return promised[0] if promised and promised[0] < before else None
 
     def __iter__(self) -> Iterator[Frame]:
         code_range = self.info.code_range
-        for raw in self._raw_frames():
-            luma = frame_luma(raw, self.info.color.matrix, code_range)
-            yield Frame(self.frames_decoded, luma, raw.pts, self.info.time_base)
+        luma = None
+        for pts, raw in self._in_order():
+            if raw is None or raw.is_corrupt:
+                self.damaged.append(self.frames_decoded)
+            if raw is not None:
+                luma = frame_luma(raw, self.info.color.matrix, code_range)
+            yield Frame(self.frames_decoded, luma, pts, self.info.time_base)
             self.frames_decoded += 1
         self.close()
+
+    def loss_note(self) -> str | None:
+        """One line on what decoding could not deliver, or None when every frame came whole."""
+        notes = []
+        if self.frames_lost or self.error:
+            notes.append(
+                f"decoded {self.frames_decoded} of {self.info.frame_count or '?'} frames "
+                f"({self.frames_lost} lost{f': {self.error}' if self.error else ''})"
+            )
+        if self.damaged:
+            shown = ", ".join(str(i) for i in self.damaged[:5])
+            more = f" and {len(self.damaged) - 5} more" if len(self.damaged) > 5 else ""
+            notes.append(
+                f"{len(self.damaged)} damaged frame{'s' if len(self.damaged) > 1 else ''} "
+                f"({shown}{more}) coloured as the decoder repaired them or as the frame before; "
+                "re-export the source to recover them"
+            )
+        return f"{self.path}: {'; '.join(notes)}" if notes else None
 
     @property
     def frames_lost(self) -> int:

@@ -62,6 +62,9 @@ def run_resumable(
                 write(ready, cbcr)
                 reporter.advance()
         frames_lost, error = source.frames_lost, source.error
+        damaged, note = len(source.damaged), source.loss_note()
+    if note:
+        log.warning("%s", note)
     segments = [job.segment(shot.index, suffix) for shot in shots]
     join_segments(segments, info, output_path, overwrite=overwrite)
     if not keep_job:
@@ -76,4 +79,5 @@ def run_resumable(
         height=info.height,
         decode_error=error,
         spilled_mb=round(PROCESS_DISK.peak / 2**20, 1),
+        frames_damaged=damaged,
     )

@@ -57,6 +57,7 @@ class RunSummary:
     height: int
     decode_error: str | None = None
     spilled_mb: float = 0.0  # the most the run's long shots held on disk at once
+    frames_damaged: int = 0  # kept, as the decoder repaired them or as the frame before
 
 
 def run(
@@ -90,15 +91,9 @@ def run(
                 for ready, cbcr in stage.flush():
                     write(ready, cbcr)
             written = sink.frames_written
-        if source.frames_lost or source.error:
-            log.warning(
-                "%s: decoded %d of %s frames (%d lost%s)",
-                input_path,
-                source.frames_decoded,
-                info.frame_count or "?",
-                source.frames_lost,
-                f": {source.error}" if source.error else "",
-            )
+        note = source.loss_note()
+        if note:
+            log.warning("%s", note)
         return RunSummary(
             input=str(input_path),
             output=str(output_path),
@@ -109,4 +104,5 @@ def run(
             height=info.height,
             decode_error=source.error,
             spilled_mb=round(PROCESS_DISK.peak / 2**20, 1),
+            frames_damaged=len(source.damaged),
         )
