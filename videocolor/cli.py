@@ -13,10 +13,12 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from videocolor import __version__
 from videocolor.commands import COMMAND_MODULES
 from videocolor.errors import VideocolorError
+from videocolor.io.safe_output import disk_full, is_disk_full
 from videocolor.jobs.folder import JobFolder
 from videocolor.memory.allocator import reuse_freed_memory
 from videocolor.stopping import Interrupted, stop_on_signals
@@ -100,6 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
+        output = getattr(args, "output", None)
+        if is_disk_full(exc) and output is not None:
+            # A full disk outside the sinks (a job's files, an intermediate) reads as theirs do.
+            full = disk_full(Path(output), resume=getattr(args, "resume", False))
+            print(f"videocolor: error: {full}", file=sys.stderr)
+            return 1
         print(
             f"videocolor: internal error: {type(exc).__name__}: {exc} "
             "(run with --debug for the traceback)",

@@ -34,3 +34,12 @@ class ReferenceImageError(VideocolorError, ValueError):
 
 class ModelError(VideocolorError, RuntimeError):
     """A model file is missing, malformed, or does not match what the runtime expects."""
+
+
+class DiskFullError(OutputError):
+    """The disk filled while writing; what was half-written is removed (a job's finished shots
+    are kept). ``bytes_per_frame`` is what the output took a frame so far, when known."""
+
+    def __init__(self, message: str, bytes_per_frame: float | None = None) -> None:
+        super().__init__(message)
+        self.bytes_per_frame = bytes_per_frame

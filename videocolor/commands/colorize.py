@@ -148,13 +148,17 @@ def _split(
     references: list[Reference], width: int, height: int
 ) -> tuple[dict[int, np.ndarray], dict[int, list[np.ndarray]]]:
     """Painted keyframes by frame, and exemplars by shot (-1: every shot); unusable ones are
-    reported and left out."""
+    reported and left out, usable ones with warnings reported, one line each."""
     keyframes, exemplars = {}, {}
     for reference in references:
+        cautions = "; ".join(f.message for f in reference.findings if f.level == "warn")
         if not reference.usable:
             reasons = "; ".join(f.message for f in reference.findings if f.level == "error")
             log.warning("%s: not used (%s)", reference.path.name, reasons)
-        elif reference.frame is not None:
+            continue
+        if cautions:  # the colour may land off: say why, so the colourist can fix the file
+            log.warning("%s: used, but %s", reference.path.name, cautions)
+        if reference.frame is not None:
             keyframes[reference.frame] = reference.frame_rgb(width, height)
         else:
             shot = -1 if reference.shot is None else reference.shot

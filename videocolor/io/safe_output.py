@@ -7,11 +7,16 @@ is replaced only when the user said ``--overwrite``. Inputs are never written to
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import shutil
 from pathlib import Path
 
-from videocolor.errors import OutputError
+from videocolor.errors import DiskFullError, OutputError
+
+#: The errors of a write that did not fit: no space left, or the user's quota spent.
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class AtomicOutput:
@@ -79,3 +84,37 @@ def check_output_path(
     except OSError as exc:
         raise OutputError(f"{folder}: output folder is not writable ({exc.strerror})") from None
     return folder
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` (an OSError, PyAV's included) says the disk or quota is full."""
+    return isinstance(error, DiskFullError) or (
+        isinstance(error, OSError) and error.errno in DISK_FULL
+    )
+
+
+def size_on_disk(path: Path) -> int:
+    """Bytes of a file, or of every file under a folder; 0 when absent."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.is_file() else 0
+
+
+def disk_full(
+    output: Path,
+    *,
+    needed: float | None = None,
+    partial: Path | None = None,
+    bytes_per_frame: float | None = None,
+    resume: bool = False,
+) -> DiskFullError:
+    """The one line for a full disk under ``output``: how much to free (``needed`` bytes in all,
+    less what is free once ``partial`` is removed) and how to go on."""
+    free = shutil.disk_usage(output.parent).free + (0 if partial is None else size_on_disk(partial))
+    amount = "space" if not needed or needed <= free else f"{math.ceil((needed - free) / 2**20)} MB"
+    then = "run the same command again to resume" if resume else "run again"
+    return DiskFullError(
+        f"{output}: disk full while writing ({os.strerror(errno.ENOSPC)}); free {amount} on "
+        f"{output.parent} and {then}",
+        bytes_per_frame,
+    )

@@ -28,7 +28,7 @@ from videocolor.io.codecs import CodecSpec, check_output
 from videocolor.io.colortags import MATRIX_CODES, PRIMARIES_CODES, TRANSFER_CODES
 from videocolor.io.frames import Frame, StreamInfo
 from videocolor.io.passthrough import StreamCopier
-from videocolor.io.safe_output import AtomicOutput
+from videocolor.io.safe_output import AtomicOutput, disk_full, is_disk_full
 
 log = logging.getLogger("videocolor")
 
@@ -155,10 +155,22 @@ class VideoSink(_AtomicSink):
         )
         video_frame.pts = pts
         video_frame.time_base = self.info.time_base
-        if self._copier:
-            self._copier.mux_until(float(pts * self.info.time_base))
-        self._container.mux(self._stream.encode(video_frame))
+        try:
+            if self._copier:
+                self._copier.mux_until(float(pts * self.info.time_base))
+            self._container.mux(self._stream.encode(video_frame))
+        except OSError as error:
+            raise self._disk_full(error) from error
         self.frames_written += 1
+
+    def _disk_full(self, error: OSError) -> OSError:
+        """A full disk as one line with the space the whole output needs; other errors as is."""
+        if not is_disk_full(error):
+            return error
+        temp = self._output.temp
+        per_frame = temp.stat().st_size / max(1, self.frames_written) if temp.is_file() else None
+        needed = per_frame * self.info.frame_count if per_frame and self.info.frame_count else None
+        return disk_full(self.path, needed=needed, partial=temp, bytes_per_frame=per_frame)
 
     def close(self) -> Path:
         """Flush the encoder, copy the remaining audio, and move the file into place."""
@@ -168,6 +180,10 @@ class VideoSink(_AtomicSink):
                 self._copier.mux_until(None)
                 self._copier.close()
             self._container.close()
+        except OSError as error:
+            failure = self._disk_full(error)
+            self.abort()
+            raise failure from error
         except Exception:
             self.abort()
             raise
@@ -178,10 +194,14 @@ class VideoSink(_AtomicSink):
 
     def abort(self) -> None:
         """Drop the partial output; the final path is left as it was."""
-        if self._copier:
-            self._copier.close()
-        self._container.close()
-        self._output.discard()
+        try:
+            if self._copier:
+                self._copier.close()
+            self._container.close()
+        except OSError:
+            pass  # closing writes the trailer, which fails on a full disk: the file goes anyway
+        finally:
+            self._output.discard()
 
 
 class ImageSequenceSink(_AtomicSink):
@@ -211,8 +231,21 @@ class ImageSequenceSink(_AtomicSink):
         scale = self.out_range.max_code if self.out_range.bit_depth > 8 else 255
         image = np.rint(rgb * scale).astype(np.uint16 if scale > 255 else np.uint8)
         target = self._output.temp / f"{frame.index:06d}{self.extension}"
-        if not cv2.imwrite(str(target), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-            raise OutputError(f"{target}: could not write image")
+        # Encoded here and written by Python, as cv2.imwrite hides why a write failed.
+        encoded, data = cv2.imencode(self.extension, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        if not encoded:
+            raise OutputError(f"{target}: could not encode image")
+        try:
+            target.write_bytes(data.tobytes())
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            target.unlink(missing_ok=True)
+            per_frame = float(data.nbytes)
+            needed = per_frame * self.info.frame_count if self.info.frame_count else None
+            raise disk_full(
+                self.path, needed=needed, partial=self._output.temp, bytes_per_frame=per_frame
+            ) from error
         self.frames_written += 1
 
     def close(self) -> Path:

@@ -11,8 +11,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from videocolor.errors import DiskFullError
 from videocolor.io import StreamInfo, open_source
 from videocolor.io.background import background_writes, prefetch
+from videocolor.io.safe_output import disk_full, is_disk_full, size_on_disk
 from videocolor.jobs.folder import JobFolder
 from videocolor.jobs.segments import SegmentWriter, join_segments, segment_suffix
 from videocolor.memory.spill import PROCESS_DISK
@@ -47,26 +49,31 @@ def run_resumable(
         log.info("resuming: %d of %d shots already coloured", len(finished), len(shots))
     remaining = sum(shot.length for shot in shots if shot.index not in finished)
     PROCESS_DISK.reset_peak()
-    with open_source(input_path, fps) as source:
-        info: StreamInfo = source.info
-        with (
-            SegmentWriter(job, info, codec, shots, suffix) as writer,
-            Reporter(description, remaining, enabled=progress) as reporter,
-            background_writes(writer.write) as write,
-        ):
-            for frame in prefetch(source):
-                for ready, cbcr in stage.process(frame):
+    try:
+        with open_source(input_path, fps) as source:
+            info: StreamInfo = source.info
+            with (
+                SegmentWriter(job, info, codec, shots, suffix) as writer,
+                Reporter(description, remaining, enabled=progress) as reporter,
+                background_writes(writer.write) as write,
+            ):
+                for frame in prefetch(source):
+                    for ready, cbcr in stage.process(frame):
+                        write(ready, cbcr)
+                        reporter.advance()
+                for ready, cbcr in stage.flush():
                     write(ready, cbcr)
                     reporter.advance()
-            for ready, cbcr in stage.flush():
-                write(ready, cbcr)
-                reporter.advance()
-        frames_lost, error = source.frames_lost, source.error
-        damaged, note = len(source.damaged), source.loss_note()
-    if note:
-        log.warning("%s", note)
-    segments = [job.segment(shot.index, suffix) for shot in shots]
-    join_segments(segments, info, output_path, overwrite=overwrite)
+            frames_lost, error = source.frames_lost, source.error
+            damaged, note = len(source.damaged), source.loss_note()
+        if note:
+            log.warning("%s", note)
+        segments = [job.segment(shot.index, suffix) for shot in shots]
+        join_segments(segments, info, output_path, overwrite=overwrite)
+    except OSError as failure:
+        if not is_disk_full(failure):
+            raise
+        raise _disk_full(output_path, job, shots, suffix, failure) from failure
     if not keep_job:
         job.remove()
     return RunSummary(
@@ -81,3 +88,17 @@ def run_resumable(
         spilled_mb=round(PROCESS_DISK.peak / 2**20, 1),
         frames_damaged=damaged,
     )
+
+
+def _disk_full(
+    output: Path, job: JobFolder, shots: Sequence[Shot], suffix: str, failure: OSError
+) -> DiskFullError:
+    """The disk filled: the space the remaining shots and then the joined output need, judged
+    from the finished segments (which stay for the resumed run)."""
+    finished = job.finished_shots(suffix)
+    done = sum(shot.length for shot in shots if shot.index in finished)
+    stored = sum(size_on_disk(job.segment(index, suffix)) for index in finished)
+    per_frame = stored / done if done else getattr(failure, "bytes_per_frame", None)
+    total = sum(shot.length for shot in shots)
+    needed = per_frame * (2 * total - done) if per_frame else None
+    return disk_full(output, needed=needed, resume=True)
