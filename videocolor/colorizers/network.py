@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from onnxruntime import InferenceSession
 
 from videocolor.colorizers.runtime import open_session
 from videocolor.errors import ModelError
@@ -27,6 +28,8 @@ from videocolor.errors import ModelError
 PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "models" / "colornet.onnx"
 MODEL_ENV = "VIDEOCOLOR_MODEL"
 INPUT_NAMES = ("luma", "hint_ab", "hint_conf")
+#: Channels of each input of :data:`INPUT_NAMES`, then of the output (CIELAB a*, b*).
+CHANNELS = (1, 2, 1, 2)
 MULTIPLE = 32
 DEFAULT_LINES = 256
 #: The least confidence that still marks a hint as present: the engine's fills can have zero
@@ -51,6 +54,24 @@ def network_size(width: int, height: int, lines: int, multiple: int = MULTIPLE) 
     return fit(width), fit(height)
 
 
+def contract_problem(session: InferenceSession) -> str | None:
+    """What keeps a session from being a colourisation network, or None: the inputs of
+    :data:`INPUT_NAMES` and one ab output, each float (N, C, H, W) with C as in
+    :data:`CHANNELS` (sizes the file leaves open are taken on trust)."""
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    names = tuple(i.name for i in inputs)
+    if names != INPUT_NAMES:
+        return f"inputs {names}, expected {INPUT_NAMES} (luma, hint ab, hint confidence)"
+    if len(outputs) != 1:
+        return f"{len(outputs)} outputs, expected 1 (ab)"
+    for arg, channels in zip([*inputs, *outputs], CHANNELS, strict=True):
+        shape = arg.shape
+        fixed = len(shape) == 4 and isinstance(shape[1], int)
+        if arg.type != "tensor(float)" or len(shape) != 4 or (fixed and shape[1] != channels):
+            return f"{arg.name} is {arg.type} {shape}, expected tensor(float) [N, {channels}, H, W]"
+    return None
+
+
 class ColorNetwork:
     """The bundled (or any compatible) colourisation model in an onnxruntime session."""
 
@@ -63,13 +84,14 @@ class ColorNetwork:
                 f"colourisation model {self.model_path} does not exist; export one with "
                 "`python -m export.onnx CHECKPOINT -o PATH` or reinstall videocolor"
             )
-        self.session = open_session(self.model_path, device, threads)
-        names = tuple(i.name for i in self.session.get_inputs())
-        if names != INPUT_NAMES:
-            raise ModelError(
-                f"{self.model_path}: inputs {names}, expected {INPUT_NAMES} (luma, hint ab, "
-                "hint confidence); export it with `python -m export.onnx`"
-            )
+        export = "export one with `python -m export.onnx`"
+        try:
+            self.session = open_session(self.model_path, device, threads)
+        except ModelError as error:
+            raise ModelError(f"{error}; {export}") from error
+        problem = contract_problem(self.session)
+        if problem:
+            raise ModelError(f"{self.model_path}: not a colourisation model: {problem}; {export}")
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
 
     @property

@@ -43,4 +43,5 @@ def open_session(model_path: Path, device: str = "auto", threads: int = 0) -> or
     try:
         return ort.InferenceSession(str(model_path), options, providers=choose_providers(device))
     except Exception as error:  # onnxruntime's errors derive from Exception only
-        raise ModelError(f"{model_path}: not a loadable ONNX model ({error})") from error
+        detail = " ".join(str(error).split())  # onnxruntime's messages can span lines
+        raise ModelError(f"{model_path}: not a loadable ONNX model ({detail})") from error

@@ -82,7 +82,9 @@ def check_output_path(
         probe.touch()
         probe.unlink()
     except OSError as exc:
-        raise OutputError(f"{folder}: output folder is not writable ({exc.strerror})") from None
+        raise OutputError(
+            f"{folder}: output folder is not writable ({exc.strerror}); choose another with -o"
+        ) from None
     return folder
 
 
