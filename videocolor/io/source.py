@@ -18,7 +18,7 @@ import av
 import numpy as np
 
 from videocolor.color import CodeRange
-from videocolor.errors import InputNotFoundError, NotAVideoError
+from videocolor.errors import InputNotFoundError, NotAVideoError, UnsupportedFormatError
 from videocolor.io import colortags
 from videocolor.io.frames import Frame, StreamInfo
 from videocolor.io.imageseq import ImageSequenceSource, looks_like_image_sequence
@@ -99,7 +99,11 @@ class VideoFileSource:
             raise NotAVideoError(
                 f"{self.path}: the video stream has no decodable frame{detail}"
             ) from None
-        check_pixel_format(first.format)
+        try:
+            check_pixel_format(first.format)
+        except UnsupportedFormatError as error:
+            self._container.close()
+            raise UnsupportedFormatError(f"{self.path}: {error}") from None
         return first
 
     def _describe(self, first: av.VideoFrame) -> StreamInfo:
