@@ -228,7 +228,6 @@ def test_disk_full_as_image_sequence_removes_the_partial_folder(
     assert not any(small_disk.iterdir())
 
 
-@pytest.mark.slow
 def test_disk_full_with_resume_keeps_finished_shots_and_resumes(
     capsys, reel, small_disk: Path, tmp_path: Path
 ) -> None:
