@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.clips import painted_photo_reel
+from videocolor.jobs.folder import JobFolder
+from videocolor.jobs.workspace import already_complete
 
 pytestmark = pytest.mark.slow
 JOB = ".videocolor-job"
@@ -78,11 +80,14 @@ def test_killed_anywhere_then_resumed_gives_the_same_file(reel, tmp_path: Path, 
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not out.exists() or point == "while joining"
-    kept = _segments(out)
+    kept, finished = _segments(out), out.exists()  # killed before or after the final rename
     resumed = _run(grey, refs, out, quiet=False)
     assert resumed.wait() == 0
     log = resumed.stderr.read()
-    assert (f"resuming: {kept} of 4 shots already coloured" in log) == (kept > 0), log
+    if finished:
+        assert "already complete (an earlier run finished it)" in log, log
+    else:
+        assert (f"resuming: {kept} of 4 shots already coloured" in log) == (kept > 0), log
     assert out.read_bytes() == whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mkv"]  # job and partials gone
 
@@ -173,3 +178,19 @@ def test_render_and_handoff_resume_their_colouring(reel, tmp_path: Path, command
         assert _frames(out / "grey_colour_00-00-00-00.mkv") == _frames(
             plain / out.name / "grey_colour_00-00-00-00.mkv"
         )
+
+
+def test_a_job_killed_between_its_output_and_its_cleanup_is_known_complete(tmp_path: Path) -> None:
+    out = tmp_path / "out.mkv"
+    job = JobFolder.open(out, {"input": "x"}, resume=True)
+    finished = tmp_path / ".out.mkv.partial-1.mkv"
+    finished.write_bytes(b"the joined output")
+    job.mark_complete(finished)
+    finished.replace(out)  # the run is killed here, before it removes its job folder
+    job.release()
+    assert already_complete(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mkv"]
+    other = JobFolder.open(tmp_path / "other.mkv", {"input": "x"}, resume=True)
+    (tmp_path / "other.mkv").write_bytes(b"not the job's output")
+    other.release()
+    assert not already_complete(tmp_path / "other.mkv")  # a file the job did not write

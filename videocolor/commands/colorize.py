@@ -26,6 +26,7 @@ from videocolor.io.passthrough import check_stream_copy
 from videocolor.io.safe_output import check_output_path
 from videocolor.jobs.folder import JobFolder
 from videocolor.jobs.identity import content_hash, folder_identity, input_identity
+from videocolor.jobs.workspace import already_complete
 from videocolor.pipeline.colorize import ColorizeStage
 from videocolor.pipeline.resumable import run_resumable
 from videocolor.pipeline.run import RunSummary
@@ -276,6 +277,8 @@ def colour_video(args: argparse.Namespace, *, keep_job: bool = False) -> Colouri
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume and already_complete(args.output):
+        return 0
     done = colour_video(args)
     if args.json:
         print_json(

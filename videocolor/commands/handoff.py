@@ -32,7 +32,7 @@ from videocolor.io.codecs import CODECS, check_output
 from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import AtomicOutput
 from videocolor.jobs.identity import input_identity
-from videocolor.jobs.workspace import work_folder
+from videocolor.jobs.workspace import already_complete, work_folder
 from videocolor.shots.editorial import reel_name
 from videocolor.shots.shot import Shot
 
@@ -119,6 +119,8 @@ def _moved(media: MediaFile, folder: Path) -> MediaFile:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume and already_complete(args.output):
+        return 0
     if looks_like_image_sequence(args.input):
         raise UnsupportedFormatError(
             f"{args.input}: handoff takes a video file; colour image sequences with colorize"
@@ -146,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         }
         with work_folder(
             args.output, identity, resume=args.resume, prefix=".videocolor-handoff-"
-        ) as work:
+        ) as (work, job):
             coloured = work / "colour.mkv"
             colouring = {"output": coloured, "codec": "ffv1", "overwrite": True, "fps": None}
             done = colorize.colour_video(
@@ -155,22 +157,24 @@ def run(args: argparse.Namespace) -> int:
             video, audio = _render_media(
                 args, coloured, output.temp, info, done.shot_list, clock, work
             )
-        handoff = HandOff(
-            name=stem,
-            reel=reel_name(stem),
-            clock=clock,
-            shots=done.shot_list,
-            video=[_moved(media, output.final) for media in video],
-            audio=_moved(audio, output.final) if audio else None,
-            keyframes=done.keyframe_files,
-        )
-        written = write_interchange(hand_off_timeline(handoff), output.temp, stem)
-        matrix = CODECS[args.codec].matrix or info.color.matrix
-        written.append(write_mlt(handoff, info, matrix, output.temp / f"{stem}.mlt"))
+            handoff = HandOff(
+                name=stem,
+                reel=reel_name(stem),
+                clock=clock,
+                shots=done.shot_list,
+                video=[_moved(media, output.final) for media in video],
+                audio=_moved(audio, output.final) if audio else None,
+                keyframes=done.keyframe_files,
+            )
+            written = write_interchange(hand_off_timeline(handoff), output.temp, stem)
+            matrix = CODECS[args.codec].matrix or info.color.matrix
+            written.append(write_mlt(handoff, info, matrix, output.temp / f"{stem}.mlt"))
+            if job is not None:
+                job.mark_complete(output.temp)
+            output.commit()
     except BaseException:
         output.discard()
         raise
-    output.commit()
     if not args.quiet:
         kinds = " ".join(path.suffix for path in written)
         files = "1 media file" if len(video) == 1 else f"{len(video)} media files"

@@ -30,7 +30,7 @@ from videocolor.io.codecs import check_output
 from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import check_output_path
 from videocolor.jobs.identity import input_identity
-from videocolor.jobs.workspace import made_once, work_folder
+from videocolor.jobs.workspace import already_complete, made_once, work_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,6 +77,8 @@ def _video_packets(path: Path) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume and already_complete(args.output):
+        return 0
     if looks_like_image_sequence(args.input):
         raise UnsupportedFormatError(
             f"{args.input}: render takes a video file; colour image sequences with colorize"
@@ -97,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
         "encoder_args": args.encoder_args,
         "codec": args.codec,
     }
-    with work_folder(
-        args.output, identity, resume=args.resume, prefix=".videocolor-render-"
-    ) as work:
+    with work_folder(args.output, identity, resume=args.resume, prefix=".videocolor-render-") as (
+        work,
+        job,
+    ):
         coloured_input = args.input
         if args.pre:
             coloured_input = made_once(
@@ -131,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
             frames=info.frame_count,
             progress=not args.quiet,
         )
+        if job is not None:
+            job.mark_complete(staged)
         staged.replace(args.output)
     if not args.quiet:
         print(

@@ -153,7 +153,30 @@ class JobFolder:
                 continue
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
+    def mark_complete(self, finished: Path) -> None:
+        """Note the finished output (still under its temporary name) before it is renamed into
+        place: a run killed between that rename and :meth:`remove` leaves a job that
+        :meth:`finish_if_complete` recognises as done (a rename keeps the inode)."""
+        stat = finished.stat()
+        self.update(complete={"device": stat.st_dev, "inode": stat.st_ino})
+
+    def finish_if_complete(self) -> bool:
+        """True when the output is the one a run completed before it was killed while removing
+        its job folder; the folder is removed then."""
+        stored = (self.read() or {}).get("complete") if self.path.is_dir() else None
+        if not stored or not self.output.exists():
+            return False
+        stat = self.output.stat()
+        if stored != {"device": stat.st_dev, "inode": stat.st_ino}:
+            return False
+        self.remove()
+        return True
+
     def remove(self) -> None:
-        """The job is done: its output is in place, so the folder goes."""
+        """The job is done: its output is in place, so the folder goes, first renamed away so
+        that a run killed while deleting it never leaves half a job under the job's name."""
         self.release()
-        shutil.rmtree(self.path, ignore_errors=True)
+        doomed = self.path.with_name(f".{self.path.name}.removing-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.path, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import av
@@ -76,14 +76,20 @@ class SegmentWriter:
 
 
 def join_segments(
-    segments: Sequence[Path], info: StreamInfo, output: Path, *, overwrite: bool = False
+    segments: Sequence[Path],
+    info: StreamInfo,
+    output: Path,
+    *,
+    overwrite: bool = False,
+    before_commit: Callable[[Path], object] | None = None,
 ) -> Path:
-    """The output from the segments, in order, with the source's audio and subtitles."""
+    """The output from the segments, in order, with the source's audio and subtitles;
+    ``before_commit`` sees the finished file under its temporary name."""
     missing = [path.name for path in segments if not path.exists()]
     if missing:
         raise OutputError(f"{output}: segments missing from the job folder: {', '.join(missing)}")
     if segments and segments[0].is_dir():
-        return _join_images(segments, info, output, overwrite)
+        return _join_images(segments, info, output, overwrite, before_commit)
     atomic = AtomicOutput(output, inputs=(info.path,), overwrite=overwrite)
     container = av.open(str(atomic.temp), "w", options={"fflags": "+bitexact"})
     copier = None
@@ -113,10 +119,18 @@ def join_segments(
     finally:
         if copier is not None:
             copier.close()
+    if before_commit is not None:
+        before_commit(atomic.temp)
     return atomic.commit()
 
 
-def _join_images(segments: Sequence[Path], info: StreamInfo, output: Path, overwrite: bool) -> Path:
+def _join_images(
+    segments: Sequence[Path],
+    info: StreamInfo,
+    output: Path,
+    overwrite: bool,
+    before_commit: Callable[[Path], object] | None,
+) -> Path:
     atomic = AtomicOutput(output, inputs=(info.path,), overwrite=overwrite, is_dir=True)
     try:
         for folder in segments:
@@ -125,4 +139,6 @@ def _join_images(segments: Sequence[Path], info: StreamInfo, output: Path, overw
     except BaseException:
         atomic.discard()
         raise
+    if before_commit is not None:
+        before_commit(atomic.temp)
     return atomic.commit()

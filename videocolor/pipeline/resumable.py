@@ -69,7 +69,13 @@ def run_resumable(
         if note:
             log.warning("%s", note)
         segments = [job.segment(shot.index, suffix) for shot in shots]
-        join_segments(segments, info, output_path, overwrite=overwrite)
+        join_segments(
+            segments,
+            info,
+            output_path,
+            overwrite=overwrite,
+            before_commit=None if keep_job else job.mark_complete,
+        )
     except OSError as failure:
         if not is_disk_full(failure):
             raise
