@@ -7,19 +7,20 @@ joined from the segments once all exist, then the job folder goes.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from videocolor.errors import DiskFullError
-from videocolor.io import StreamInfo, open_source
-from videocolor.io.background import background_writes, prefetch
+from videocolor.io import Frame, StreamInfo, open_source
+from videocolor.io.background import background_writes
 from videocolor.io.safe_output import disk_full, is_disk_full, size_on_disk
 from videocolor.jobs.folder import JobFolder
 from videocolor.jobs.segments import SegmentWriter, join_segments, segment_suffix
 from videocolor.memory.spill import PROCESS_DISK
 from videocolor.pipeline.colorize import ColorizeStage
-from videocolor.pipeline.run import RunSummary
+from videocolor.pipeline.run import RunSummary, pump
 from videocolor.progress import Reporter
 from videocolor.shots.shot import Shot
 
@@ -52,18 +53,19 @@ def run_resumable(
     try:
         with open_source(input_path, fps) as source:
             info: StreamInfo = source.info
+            starts = [shot.start for shot in shots]
+
+            def taken(frame: Frame) -> None:
+                shot = shots[max(0, bisect.bisect_right(starts, frame.index) - 1)]
+                if shot.index not in finished:
+                    reporter.advance()
+
             with (
                 SegmentWriter(job, info, codec, shots, suffix) as writer,
                 Reporter(description, remaining, enabled=progress) as reporter,
                 background_writes(writer.write) as write,
             ):
-                for frame in prefetch(source):
-                    for ready, cbcr in stage.process(frame):
-                        write(ready, cbcr)
-                        reporter.advance()
-                for ready, cbcr in stage.flush():
-                    write(ready, cbcr)
-                    reporter.advance()
+                pump(source, stage, write, taken)
             frames_lost, error = source.frames_lost, source.error
             damaged, note = len(source.damaged), source.loss_note()
         if note:

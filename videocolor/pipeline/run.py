@@ -8,7 +8,7 @@ special-cases look-ahead, and memory is whatever the stage chooses to hold.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from videocolor.io import Frame, StreamInfo, open_sink, open_source
-from videocolor.io.background import background_writes, prefetch
+from videocolor.io.background import Write, background_writes, prefetch
 from videocolor.memory.spill import PROCESS_DISK
 from videocolor.progress import Reporter
 
@@ -60,6 +60,19 @@ class RunSummary:
     frames_damaged: int = 0  # kept, as the decoder repaired them or as the frame before
 
 
+def pump(
+    source: Iterable[Frame], stage: Stage, write: Write, taken: Callable[[Frame], object]
+) -> None:
+    """Every frame of ``source``, decoded on its own thread, through ``stage`` into ``write``;
+    ``taken`` hears of each frame as the stage takes it (for progress)."""
+    for frame in prefetch(source):
+        for ready, cbcr in stage.process(frame):
+            write(ready, cbcr)
+        taken(frame)
+    for ready, cbcr in stage.flush():
+        write(ready, cbcr)
+
+
 def run(
     input_path: str | Path,
     output_path: str | Path,
@@ -84,12 +97,7 @@ def run(
             Reporter(description, info.frame_count, enabled=progress) as reporter,
         ):
             with background_writes(sink.write) as write:
-                for frame in prefetch(source):
-                    for ready, cbcr in stage.process(frame):
-                        write(ready, cbcr)
-                    reporter.advance()
-                for ready, cbcr in stage.flush():
-                    write(ready, cbcr)
+                pump(source, stage, write, lambda _frame: reporter.advance())
             written = sink.frames_written
         note = source.loss_note()
         if note:
