@@ -17,6 +17,7 @@ from videocolor.commands.arguments import (
     non_negative_int,
     print_json,
 )
+from videocolor.engine import options as engine_options
 from videocolor.engine.clip import EngineSettings
 from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import ReferenceImageError
@@ -117,25 +118,18 @@ def add_colouring_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_refs_given(args: argparse.Namespace) -> None:
     """Refuse to colour without references when automatic colour is ruled out."""
-    if args.refs is None and args.engine == "classical":
-        raise ReferenceImageError(
-            "no references given: pass --refs DIR with coloured keyframes (automatic colour "
-            "needs the network engine: drop --engine classical)"
-        )
+    engine_options.check_refs_given(args.refs, args.engine)
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """The engine of :func:`add_colouring_arguments`, its network loaded unless classical."""
-    network = None
-    if args.engine != "classical":
-        network = ColorNetwork(args.model, device=args.device)
-        log.info("colourisation network on %s (%s)", network.provider, network.model_path.name)
-    return EngineSettings(
-        args.work_res,
-        PropagationSettings(flow_preset=args.flow, match_every=args.match_every),
-        network=network,
-        finish_with_network=args.engine == "network",
+    return engine_options.engine_for(
+        engine=args.engine,
         device=args.device,
+        model=args.model,
+        work_res=args.work_res,
+        flow=args.flow,
+        match_every=args.match_every,
     )
 
 

@@ -17,7 +17,6 @@ This is the only module that imports ``vapoursynth`` (Python 3.12 and later).
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -40,7 +39,7 @@ from videocolor.color import (
     ycbcr_to_rgb,
 )
 from videocolor.colorizers.network import PACKAGED_MODEL, network_size
-from videocolor.commands.colorize import check_refs_given, engine_settings
+from videocolor.engine.options import check_refs_given, engine_for
 from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import ReferenceImageError, UnsupportedFormatError
 from videocolor.hosts.random_access import MarkedShots, ShotCache, ShotFinder, colour_shot
@@ -250,12 +249,11 @@ class Colorizer:
         first = clip.get_frame(0)
         self.info = stream_info(clip, first.props, color_range, matrix)
         self.output = _Output(clip, self.info, output, name)
-        args = argparse.Namespace(
-            refs=refs, model=model, engine=engine, device=device, work_res=work_res,
-            flow=flow, match_every=match_every,
+        check_refs_given(refs, engine)
+        self.settings = engine_for(
+            engine=engine, model=model, device=device, work_res=work_res, flow=flow,
+            match_every=match_every,
         )  # fmt: skip
-        check_refs_given(args)
-        self.settings = engine_settings(args)
         self.references = self._references(refs, offset, allow_auto)
         self.keyframes: dict[int, np.ndarray] = {}
         marked = "_SceneChangePrev" in first.props or "_SceneChangeNext" in first.props
