@@ -34,3 +34,7 @@ class ReferenceImageError(VideocolorError, ValueError):
 
 class ModelError(VideocolorError, RuntimeError):
     """A model file is missing, malformed, or does not match what the runtime expects."""
+
+
+class ClusterError(VideocolorError, RuntimeError):
+    """A Ray cluster that cannot be used: not installed, unreachable, or a task that failed."""

@@ -21,6 +21,7 @@ from videocolor.io import colortags
 from videocolor.io.frames import Frame, StreamInfo
 from videocolor.io.imageseq import ImageSequenceSource, looks_like_image_sequence
 from videocolor.io.pixels import check_pixel_format, frame_luma, luma_bit_depth
+from videocolor.io.seek import SeekWindow, pick_frames
 
 log = logging.getLogger("videocolor")
 
@@ -57,8 +58,34 @@ class VideoFileSource:
         self._frames = self._container.decode(self._stream)
         self.frames_decoded = 0
         self.error: str | None = None
-        self._first = self._decode_first()
+        self._first: av.VideoFrame | None = self._decode_first()
         self.info = self._describe(self._first)
+        self._window: SeekWindow | None = None
+
+    def start_at(self, window: SeekWindow) -> None:
+        """Iterate over the window's frames only, numbered as from the first frame: seek to its
+        keyframe and decode forward; where the seek lands past the window's first frame (a
+        container without an index seeks coarsely), decode from the first frame instead."""
+        self._window = window
+        if window.seek_pts is None:
+            return
+        self._container.seek(window.seek_pts, stream=self._stream, backward=True)
+        self._frames = self._container.decode(self._stream)
+        self._first = None
+        for frame in self._raw_frames():
+            if frame.pts is None or frame.pts >= window.pts[0]:
+                if frame.pts == window.pts[0]:
+                    self._first = frame
+                    return
+                break
+        log.info("%s: seeking missed frame %d: decoding from the first frame", self.path,
+                 window.start)  # fmt: skip
+        self._container.close()
+        self._container = av.open(str(self.path))
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._frames = self._container.decode(self._stream)
+        self._window = SeekWindow(window.start, window.end)
 
     def _decode_first(self) -> av.VideoFrame:
         try:
@@ -109,7 +136,9 @@ class VideoFileSource:
         )
 
     def _raw_frames(self) -> Iterator[av.VideoFrame]:
-        yield self._first
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
         while True:
             try:
                 yield next(self._frames)
@@ -122,9 +151,13 @@ class VideoFileSource:
 
     def __iter__(self) -> Iterator[Frame]:
         code_range = self.info.code_range
-        for raw in self._raw_frames():
+        raw_frames = self._raw_frames()
+        numbered = (
+            enumerate(raw_frames) if self._window is None else pick_frames(raw_frames, self._window)
+        )
+        for number, raw in numbered:
             luma = frame_luma(raw, self.info.color.matrix, code_range)
-            yield Frame(self.frames_decoded, luma, raw.pts, self.info.time_base)
+            yield Frame(number, luma, raw.pts, self.info.time_base)
             self.frames_decoded += 1
         self.close()
 
