@@ -9,7 +9,10 @@ seconds, before Ray's own client would retry for about a minute.
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -49,20 +52,54 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
         ) from None
 
 
+class _Held:
+    def __init__(self) -> None:
+        self.keep = True
+
+    def drop(self) -> None:
+        self.keep = False
+
+
+@contextmanager
+def _held_stderr() -> Iterator[_Held]:
+    """Hold back what is written to stderr (file descriptor 2, where Ray's C++ client logs each
+    failed attempt), and let it through afterwards unless dropped: a refused connection is then
+    the one line of its error, a working one shows Ray's messages as usual."""
+    held = _Held()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as buffer:
+        os.dup2(buffer.fileno(), 2)
+        try:
+            yield held
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            if held.keep:
+                buffer.seek(0)
+                os.write(2, buffer.read())
+
+
 @contextmanager
 def connect(address: str) -> Iterator[ModuleType]:
     """Ray, connected to the cluster at ``address`` until the block ends."""
     if address not in ("auto", "local"):
         check_reachable(address)
+        # Something that accepts connections but is no Ray head (a proxy, another service)
+        # would keep Ray's client retrying, and its C++ core logging each retry, for 20 s.
+        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(round(CONNECT_TIMEOUT_S)))
     ray = import_ray()
     options = {"log_to_driver": False, "logging_level": logging.WARNING}
     if address == "local":
         options["include_dashboard"] = False
-    try:
-        ray.init(address=address, **options)
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ClusterError(f"--cluster {address}: cannot connect ({reason})") from None
+    with _held_stderr() as held:
+        try:
+            ray.init(address=address, **options)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            held.drop()
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ClusterError(f"--cluster {address}: cannot connect ({reason})") from None
     try:
         yield ray
     finally:
