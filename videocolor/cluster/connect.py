@@ -14,7 +14,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from types import ModuleType
 
 from videocolor.cluster import import_ray
@@ -101,6 +101,9 @@ def connect(address: str) -> Iterator[ModuleType]:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ClusterError(f"--cluster {address}: cannot connect ({reason})") from None
     try:
-        yield ray
+        # Ray prints its nodes' messages (a worker died, the task is retried) on stdout, which
+        # belongs to the command's own output (--json): they go to stderr with the logs.
+        with redirect_stdout(sys.stderr):
+            yield ray
     finally:
         ray.shutdown()

@@ -82,7 +82,11 @@ class PacketSource:
         context.pix_fmt = self.packets.pix_fmt
         context.thread_type = "AUTO"
         for data, pts, dts, keyframe in self.packets.packets:
-            packet = av.Packet(data)
+            # Copied into a buffer FFmpeg owns: one wrapping the Python bytes would be released
+            # by a decoding thread that needs the GIL, deadlocking against a thread that holds
+            # it while freeing the decoder.
+            packet = av.Packet(len(data))
+            packet.update(data)
             packet.pts, packet.dts, packet.is_keyframe = pts, dts, keyframe
             yield from context.decode(packet)
         yield from context.decode(None)
