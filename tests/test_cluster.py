@@ -10,6 +10,7 @@ of theirs is left, and removes their temp dirs, even when a test fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -68,10 +69,8 @@ def _stop(processes: list[subprocess.Popen]) -> None:
     every process of theirs still running."""
     family = []
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             family += psutil.Process(process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            pass
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

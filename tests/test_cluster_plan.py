@@ -20,7 +20,7 @@ from videocolor.shots.shot import Shot
 
 def _shots(*lengths: int) -> list[Shot]:
     starts = [sum(lengths[:i]) for i in range(len(lengths))]
-    return [Shot(i, start, start + n) for i, (start, n) in enumerate(zip(starts, lengths))]
+    return [Shot(i, start, start + n) for i, (start, n) in enumerate(zip(starts, lengths, strict=True))]
 
 
 def _indices(batches) -> list[list[int]]:
