@@ -19,8 +19,11 @@ from videocolor.shots.shot import Shot
 
 
 def _shots(*lengths: int) -> list[Shot]:
-    starts = [sum(lengths[:i]) for i in range(len(lengths))]
-    return [Shot(i, start, start + n) for i, (start, n) in enumerate(zip(starts, lengths, strict=True))]
+    shots, start = [], 0
+    for index, length in enumerate(lengths):
+        shots.append(Shot(index, start, start + length))
+        start += length
+    return shots
 
 
 def _indices(batches) -> list[list[int]]:
