@@ -51,8 +51,9 @@ def test_demo_writes_video_and_picture(tmp_path: Path, capsys) -> None:
     assert len(list((tmp_path / "references").glob("*.png"))) >= 1
 
 
-def test_runtime_never_imports_torch() -> None:
-    """Every module of the package imports without torch: the runtime and bench are torch-free.
+def test_runtime_never_imports_torch_or_ray() -> None:
+    """Every module of the package imports without torch: the runtime and bench are torch-free;
+    nor does any import Ray, which only a run given ``--cluster`` loads (the cluster extra).
     The VapourSynth host's modules need ``vapoursynth`` (its Python 3.12 venv) and are left out
     where it is not installed."""
     code = (
@@ -63,5 +64,6 @@ def test_runtime_never_imports_torch() -> None:
         "    if module.name != 'videocolor.__main__' and not (absent and module.name in hosts):\n"
         "        importlib.import_module(module.name)\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "assert 'ray' not in sys.modules, 'ray imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -71,9 +71,11 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def _after_stop(args: argparse.Namespace, argv: Sequence[str] | None) -> str:
     """What a stopped run left: nothing half-written, or a job to resume and the command."""
-    if not getattr(args, "resume", False):
+    if not (getattr(args, "resume", False) or getattr(args, "cluster", None)):
         return "partial outputs were removed"
     words = ["videocolor", *(sys.argv[1:] if argv is None else argv)]
+    if "--resume" not in words:  # a cluster run keeps its job folder without --resume too
+        words.append("--resume")
     return (
         f"the finished shots are kept in {JobFolder(args.output).path}; resume with: "
         f"{shlex.join(words)}"

@@ -43,3 +43,7 @@ class DiskFullError(OutputError):
     def __init__(self, message: str, bytes_per_frame: float | None = None) -> None:
         super().__init__(message)
         self.bytes_per_frame = bytes_per_frame
+
+
+class ClusterError(VideocolorError, RuntimeError):
+    """A Ray cluster that cannot be used: not installed, unreachable, or a task that failed."""

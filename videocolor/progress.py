@@ -41,6 +41,16 @@ class Reporter:
         )
         self._task = self._progress.add_task(description, total=total) if self._progress else None
 
+    @property
+    def shown(self) -> bool:
+        """Whether a bar is on screen (an interactive stderr, not quiet)."""
+        return self._progress is not None
+
+    def describe(self, description: str) -> None:
+        """Replace the text before the bar."""
+        if self._progress is not None:
+            self._progress.update(self._task, description=description)
+
     def advance(self, steps: int = 1) -> None:
         if self._progress is not None:
             self._progress.advance(self._task, steps)

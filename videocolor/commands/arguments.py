@@ -25,6 +25,20 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def add_output_arguments(parser: argparse.ArgumentParser, *, video_only: bool = False) -> None:
     """``-o``, ``--codec`` and ``--overwrite``: the same on every command that writes video;
     ``video_only`` leaves out the image-sequence codecs."""

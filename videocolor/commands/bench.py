@@ -25,6 +25,7 @@ them nor for the engine the product loads.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from videocolor.commands.arguments import non_negative_int, positive_int
@@ -171,6 +172,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     memory.add_argument("--report", type=Path, required=True, metavar="DIR")
     memory.set_defaults(handler=run_memory)
 
+    cluster = kinds.add_parser(
+        "cluster",
+        help="one reel on Ray with 1 and 2 worker processes, the per-task overhead, and a "
+        "scaling table for N nodes",
+        description="Colour a generated reel on one machine and through --cluster on a local "
+        "Ray head with 1 and 2 CPUs, compare the outputs byte for byte, time the driver's own "
+        "passes and a task's overhead, and write cluster.json and cluster.md (needs the "
+        "cluster extra).",
+    )
+    cluster.add_argument("--frames", type=positive_int, default=360, help="reel length (360)")
+    cluster.add_argument(
+        "--size", default="320x240", metavar="WxH", help="frame size or lines (default 320x240)"
+    )
+    cluster.add_argument(
+        "--long-shot", type=positive_int, default=120, metavar="N", help="longest shot (120)"
+    )
+    cluster.add_argument("--work", type=Path, required=True, metavar="DIR", help="reels go here")
+    cluster.add_argument("--report", type=Path, required=True, metavar="DIR")
+    cluster.set_defaults(handler=run_cluster)
+
 
 def _split(text: str | None) -> list[str] | None:
     return [item.strip() for item in text.split(",") if item.strip()] if text else None
@@ -261,6 +282,23 @@ def run_memory(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"{label}: peak {run.peak_rss_mb} MB, {plan.frames / run.seconds:.1f} fps")
     write_report(runs, args.report)
+    return 0
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    from videocolor.bench.cluster import run_cluster_bench
+    from videocolor.bench.speed import parse_size
+    from videocolor.cluster import import_ray
+
+    import_ray()  # one line on how to install it, before any reel is made
+    bench = run_cluster_bench(
+        args.work, args.frames, parse_size(args.size), args.long_shot, progress=not args.quiet
+    )
+    args.report.mkdir(parents=True, exist_ok=True)
+    (args.report / "cluster.json").write_text(json.dumps(bench.as_json(), indent=1))
+    (args.report / "cluster.md").write_text(bench.markdown())
+    if not args.quiet:
+        print(bench.markdown())
     return 0
 
 

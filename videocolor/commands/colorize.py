@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import argparse
 import logging
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
 from videocolor import __version__
+from videocolor.cluster.connect import connect
+from videocolor.cluster.driver import ClusterOptions, ClusterReport, run_on_cluster
 from videocolor.colorizers.network import ColorNetwork
 from videocolor.commands.arguments import (
     add_input_arguments,
     add_output_arguments,
+    non_negative_float,
     non_negative_int,
+    positive_float,
+    positive_int,
     print_json,
 )
-from videocolor.engine import options as engine_options
 from videocolor.engine.clip import EngineSettings
+from videocolor.engine.options import EngineOptions
+from videocolor.engine.options import check_refs_given as refs_or_network
 from videocolor.engine.settings import PropagationSettings
 from videocolor.errors import ReferenceImageError
-from videocolor.io import open_source
+from videocolor.io import StreamInfo, open_source
 from videocolor.io.codecs import check_output
 from videocolor.io.passthrough import check_stream_copy
 from videocolor.io.safe_output import check_output_path
@@ -52,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_output_arguments(parser)
     add_colouring_arguments(parser)
     add_resume_argument(parser)
+    add_cluster_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(handler=run)
 
@@ -118,19 +127,12 @@ def add_colouring_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_refs_given(args: argparse.Namespace) -> None:
     """Refuse to colour without references when automatic colour is ruled out."""
-    engine_options.check_refs_given(args.refs, args.engine)
+    refs_or_network(args.refs, args.engine)
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """The engine of :func:`add_colouring_arguments`, its network loaded unless classical."""
-    return engine_options.engine_for(
-        engine=args.engine,
-        device=args.device,
-        model=args.model,
-        work_res=args.work_res,
-        flow=args.flow,
-        match_every=args.match_every,
-    )
+    return EngineOptions.from_args(args).build()
 
 
 def engine_text(network: ColorNetwork | None, finish: bool) -> str:
@@ -183,6 +185,7 @@ class Colouring:
     network: ColorNetwork | None
     shot_list: tuple[Shot, ...]
     keyframe_files: dict[int, Path]  # frame: the reference file painted for it
+    cluster: ClusterReport | None = None  # where the tasks ran, with --cluster
 
 
 def add_resume_argument(parser: argparse.ArgumentParser) -> None:
@@ -191,6 +194,53 @@ def add_resume_argument(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep finished shots in a job folder beside the output (OUTPUT.videocolor-job) "
         "and, when one exists, continue it instead of starting over",
+    )
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--cluster`` and how the job is spread over it (Ray, the ``cluster`` extra)."""
+    group = parser.add_argument_group('cluster (pip install "videocolor[cluster]")')
+    group.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="colour shots as tasks on a Ray cluster: auto, HOST:PORT, ray://HOST:PORT, or local "
+        "(start Ray on this machine); the job folder is kept, so --resume continues a stopped run",
+    )
+    group.add_argument(
+        "--task-frames",
+        type=positive_int,
+        default=48,
+        metavar="N",
+        help="batch short shots into tasks of at least N frames (default 48)",
+    )
+    group.add_argument(
+        "--task-cpus",
+        type=positive_float,
+        default=1.0,
+        metavar="N",
+        help="CPUs each task asks for (default 1)",
+    )
+    group.add_argument(
+        "--gpu-share",
+        type=non_negative_float,
+        default=0.25,
+        metavar="F",
+        help="share of a GPU each network task asks for where the cluster has GPUs "
+        "(default 0.25: four tasks a GPU; 0: never ask)",
+    )
+    group.add_argument(
+        "--shared-storage",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="every node reads the input and writes segments at the driver's paths (default); "
+        "--no-shared-storage sends each task its packets and its segments back through Ray",
+    )
+    group.add_argument(
+        "--task-retries",
+        type=non_negative_int,
+        default=3,
+        metavar="N",
+        help="times Ray retries a task whose worker or node died (default 3)",
     )
 
 
@@ -219,7 +269,9 @@ def colour_video(args: argparse.Namespace, *, keep_job: bool = False) -> Colouri
     """Colour ``args.input`` into ``args.output`` with the colouring arguments of
     :func:`add_colouring_arguments`: the one code path of ``colorize``, ``render`` and
     ``handoff``. With ``args.resume`` finished shots are kept in a job folder; ``keep_job`` keeps
-    it after the output is joined, for a command whose own job folder holds this one."""
+    it after the output is joined, for a command whose own job folder holds this one. With
+    ``args.cluster`` the shots are coloured as tasks on a Ray cluster, always through a job
+    folder (kept if the run stops, for ``--resume``)."""
     check_refs_given(args)
     with open_source(args.input, args.fps) as source:
         info = source.info
@@ -227,11 +279,22 @@ def colour_video(args: argparse.Namespace, *, keep_job: bool = False) -> Colouri
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
     if not spec.is_image_sequence and (info.audio_streams or info.subtitle_streams):
         check_stream_copy(args.input, args.output)
+    address = getattr(args, "cluster", None)
+    with ExitStack() as stack:
+        # Connected before the long shot pass, so a wrong address fails in seconds.
+        ray = stack.enter_context(connect(address)) if address else None
+        colouring = _colour(args, info, ray, keep_job)
+    return colouring
+
+
+def _colour(
+    args: argparse.Namespace, info: StreamInfo, ray: ModuleType | None, keep_job: bool
+) -> Colouring:
     settings = engine_settings(args)
     network = settings.network
     job = None
-    if getattr(args, "resume", False):
-        job = JobFolder.open(args.output, job_identity(args, settings), resume=True)
+    if getattr(args, "resume", False) or ray is not None:
+        job = JobFolder.open(args.output, job_identity(args, settings), resume=args.resume)
     else:
         JobFolder(args.output).refuse_if_present()
     if args.refs is None:
@@ -255,18 +318,39 @@ def colour_video(args: argparse.Namespace, *, keep_job: bool = False) -> Colouri
         "progress": not args.quiet,
         "description": "colourising",
     }
+    cluster = None
     if job is None:
         summary = run_pipeline(args.input, args.output, stage, **options)
     else:
         try:
             job.check_shots(shots)
-            summary = run_resumable(
-                args.input, args.output, stage, job, shots, keep_job=keep_job, **options
-            )
+            if ray is None:
+                summary = run_resumable(
+                    args.input, args.output, stage, job, shots, keep_job=keep_job, **options
+                )
+            else:
+                summary, cluster = run_on_cluster(
+                    ray,
+                    ClusterOptions.from_args(args),
+                    args.output,
+                    stage,
+                    job,
+                    shots,
+                    EngineOptions.from_args(args),
+                    keep_job=keep_job,
+                    **options,
+                )
         finally:
             job.release()
     return Colouring(
-        summary, len(shots), len(keyframes), sorted(exemplars), network, tuple(shots), files
+        summary,
+        len(shots),
+        len(keyframes),
+        sorted(exemplars),
+        network,
+        tuple(shots),
+        files,
+        cluster,
     )
 
 
@@ -283,6 +367,7 @@ def run(args: argparse.Namespace) -> int:
                 "exemplar_shots": done.exemplar_shots,
                 "engine": args.engine,
                 "device": done.network.provider if done.network else None,
+                **({"cluster": done.cluster.as_json()} if done.cluster else {}),
             }
         )
     elif not args.quiet:

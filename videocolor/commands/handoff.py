@@ -75,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     colorize.add_colouring_arguments(parser)
     colorize.add_resume_argument(parser)
+    colorize.add_cluster_arguments(parser)
     parser.set_defaults(handler=run)
 
 

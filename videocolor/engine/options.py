@@ -1,8 +1,15 @@
-"""The engine chosen by name, as the CLI's colouring options and the hosts' arguments give it."""
+"""The engine chosen by name, as the CLI's colouring options and the hosts' arguments give it.
+
+:class:`EngineSettings` holds a loaded onnxruntime session, which cannot be sent to another
+machine; :class:`EngineOptions` is the few arguments it is built from, so a cluster task builds
+the same engine the driver would.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -46,3 +53,23 @@ def engine_for(
         finish_with_network=engine == "network",
         device=device,
     )
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """``--engine``, ``--model``, ``--device``, ``--work-res``, ``--flow`` and ``--match-every``."""
+
+    engine: EngineName
+    model: Path | None
+    device: str
+    work_res: int
+    flow: str
+    match_every: int
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> EngineOptions:
+        return cls(args.engine, args.model, args.device, args.work_res, args.flow, args.match_every)
+
+    def build(self) -> EngineSettings:
+        """The engine, its network loaded unless classical."""
+        return engine_for(**asdict(self))

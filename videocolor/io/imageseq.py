@@ -20,6 +20,7 @@ from videocolor.color import CodeRange, default_matrix, encode_luma, rgb_to_luma
 from videocolor.errors import InputNotFoundError, NotAVideoError, UnsupportedFormatError
 from videocolor.io.colortags import image_tags
 from videocolor.io.frames import Frame, StreamInfo
+from videocolor.io.seek import SeekWindow
 
 IMAGE_EXTENSIONS = {".png", ".tif", ".tiff", ".jpg", ".jpeg", ".dpx", ".bmp"}
 _PRINTF = re.compile(r"%0?(\d*)d")
@@ -104,10 +105,16 @@ class ImageSequenceSource:
         self.frames_decoded = 0
         self.error: str | None = None
         self.damaged: list[int] = []  # an image sequence has no decoder to repair frames
+        self._window = SeekWindow(0, len(self.files))
+
+    def start_at(self, window: SeekWindow) -> None:
+        """Iterate over the window's frames only: every image is its own keyframe."""
+        self._window = window
 
     def __iter__(self) -> Iterator[Frame]:
         code_range = self.info.code_range
-        for index, file in enumerate(self.files):
+        start, end = self._window.start, self._window.end
+        for index, file in enumerate(self.files[start:end], start):
             image = read_image(file)
             if image.shape[:2] != (self.info.height, self.info.width):
                 raise UnsupportedFormatError(

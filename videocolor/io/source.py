@@ -23,6 +23,7 @@ from videocolor.io import colortags
 from videocolor.io.frames import Frame, StreamInfo
 from videocolor.io.imageseq import ImageSequenceSource, looks_like_image_sequence
 from videocolor.io.pixels import check_pixel_format, frame_luma, luma_bit_depth
+from videocolor.io.seek import SeekWindow, pick_frames
 
 log = logging.getLogger("videocolor")
 
@@ -69,8 +70,38 @@ class VideoFileSource:
         self.frames_decoded = 0
         self.damaged: list[int] = []  # indices of frames repaired by the decoder or replaced
         self.error: str | None = None
-        self._first = self._decode_first()
+        self._first: av.VideoFrame | None = self._decode_first()
         self.info = self._describe(self._first)
+        self._window: SeekWindow | None = None
+
+    def start_at(self, window: SeekWindow) -> None:
+        """Iterate over the window's frames only, numbered as from the first frame: seek to its
+        keyframe and decode forward; where the seek lands past the window's first frame (a
+        container without an index seeks coarsely), decode from the first frame instead."""
+        self._window = window
+        if window.seek_pts is None:
+            return
+        self._container.seek(window.seek_pts, stream=self._stream, backward=True)
+        self._promised = []
+        self._frames = self._packets_decoded()
+        self._first = None
+        for pts, frame in self._until_error():
+            if frame is None:
+                continue
+            if pts is None or pts >= window.pts[0]:
+                if pts == window.pts[0]:
+                    self._first = frame
+                    return
+                break
+        log.info("%s: seeking missed frame %d: decoding from the first frame", self.path,
+                 window.start)  # fmt: skip
+        self._container.close()
+        self._container = av.open(str(self.path))
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._promised = []
+        self._frames = self._packets_decoded()
+        self._window = SeekWindow(window.start, window.end)
 
     def _packets_decoded(self) -> Iterator[tuple[int | None, av.VideoFrame | None]]:
         """(pts, frame) for every decoded frame, and (None, None) for a packet the decoder
@@ -143,7 +174,9 @@ class VideoFileSource:
         )
 
     def _until_error(self) -> Iterator[tuple[int | None, av.VideoFrame | None]]:
-        yield self._first.pts, self._first
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first.pts, first
         while True:
             try:
                 yield next(self._frames)
@@ -207,13 +240,19 @@ class VideoFileSource:
 
     def __iter__(self) -> Iterator[Frame]:
         code_range = self.info.code_range
+        ordered = self._in_order()
+        numbered = (
+            enumerate(ordered)
+            if self._window is None
+            else pick_frames(ordered, self._window, pts=lambda pair: pair[0])
+        )
         luma = None
-        for pts, raw in self._in_order():
+        for number, (pts, raw) in numbered:
             if raw is None or raw.is_corrupt:
-                self.damaged.append(self.frames_decoded)
+                self.damaged.append(number)
             if raw is not None:
                 luma = frame_luma(raw, self.info.color.matrix, code_range)
-            yield Frame(self.frames_decoded, luma, pts, self.info.time_base)
+            yield Frame(number, luma, pts, self.info.time_base)
             self.frames_decoded += 1
         self.close()
 

@@ -53,12 +53,14 @@ class ShotBoundaries(Protocol):
 
 
 class KnownShots:
-    """Shots found by a detection pass before colouring (a file can be read twice)."""
+    """Shots found by a detection pass before colouring (a file can be read twice); frames
+    arrive from the first shot's start on (a cluster task colours a run of shots from the
+    middle of the film)."""
 
     def __init__(self, shots: Sequence[Shot]) -> None:
         self._shots = list(shots)
         self._next = 0
-        self._frames = 0
+        self._frames = self._shots[0].start if self._shots else 0
 
     def add(self, luma: np.ndarray) -> list[Shot]:
         self._frames += 1
