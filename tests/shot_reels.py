@@ -1,4 +1,4 @@
-"""Held-out shot-detection reels: the clips of ``video/train`` split into a tuning and a scored half.
+"""Held-out shot-detection reels: the clips of ``video/train`` in a tuning and a scored half.
 
 The detector's thresholds were first set on :func:`tests.film_defects.train_reel`, whose 26 clips
 and single transition length it has seen. These reels measure it on material it was not tuned
