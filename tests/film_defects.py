@@ -108,15 +108,15 @@ class Score:
 def score(cuts: Sequence[int], truth: Sequence[Transition], tolerance: int = 2) -> Score:
     """Precision and recall of detected cut frames against the made transitions.
 
-    A cut matches a transition when it lies in ``[start - tolerance, end + tolerance]``; each
-    transition takes at most one cut, so a transition reported twice costs precision.
+    A hard cut or a fade matches a cut that lies in ``[start - tolerance, end + tolerance]``; a
+    dissolve one within half its length of its middle (the issue's rule: a dissolve is found when
+    its middle is), or within ``tolerance`` of it for a dissolve shorter than ``2 * tolerance``.
+    Each transition takes at most one cut, so a transition reported twice costs precision.
     """
     unmatched = list(truth)
     hits, false = 0, []
     for cut in sorted(cuts):
-        match = next(
-            (t for t in unmatched if t.start - tolerance <= cut <= t.end + tolerance), None
-        )
+        match = next((t for t in unmatched if _matches(cut, t, tolerance)), None)
         if match is None:
             false.append(cut)
         else:
@@ -125,6 +125,13 @@ def score(cuts: Sequence[int], truth: Sequence[Transition], tolerance: int = 2) 
     precision = hits / len(cuts) if cuts else 1.0
     recall = hits / len(truth) if truth else 1.0
     return Score(precision, recall, hits, tuple(false), tuple(unmatched))
+
+
+def _matches(cut: int, made: Transition, tolerance: int) -> bool:
+    if made.kind == "dissolve":
+        reach = max((made.end - made.start + 1) / 2, tolerance)
+        return abs(cut - (made.start + made.end) / 2) <= reach
+    return made.start - tolerance <= cut <= made.end + tolerance
 
 
 @dataclass

@@ -26,7 +26,9 @@ class DetectorSettings:
     # dissolves of up to about 2k frames (16 and 48: half a second to two seconds at 24 fps)
     spans: tuple[int, ...] = (8, 24)
     dissolve_structure: float = 0.35  # layout change across a dissolve, frames 2k apart
-    dissolve_tone: float = 0.12  # tone change across a dissolve, frames 2k apart
+    # tone change across a dissolve, frames 2k apart: 0.12 missed 6 of 24 dissolves between
+    # similar-toned clips on the tuning half of tests/shot_reels.py; 0.04-0.10 all find them
+    dissolve_tone: float = 0.08
     # for each half-span, how much better the middle frame must fit a cross-fade of the ends than
     # an area mix (see measures.mix_ratio); the long span sees more motion and needs more
     dissolve_mix: tuple[float, ...] = (0.4, 0.25)
