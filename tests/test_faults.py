@@ -69,27 +69,25 @@ def _mount(target: Path, options: str) -> None:
         pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or 'not permitted'})")
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: room for about one shot of the reel's colour output."""
-    folder = tmp_path / "small"
+def _tmpfs(folder: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted on ``folder`` for the test, unmounted however it ends."""
     folder.mkdir()
-    _mount(folder, "size=1m")
+    _mount(folder, options)
     try:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: room for about one shot of the reel's colour output."""
+    yield from _tmpfs(tmp_path / "small", "size=1m")
 
 
 @pytest.fixture
 def read_only_disk(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    _mount(folder, "size=1m,ro")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
+    yield from _tmpfs(tmp_path / "ro", "size=1m,ro")
 
 
 # Corrupt packets mid-stream: the decoder rejects or repairs a frame; the run goes on, keeps every
