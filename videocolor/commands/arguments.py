@@ -8,7 +8,9 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from videocolor.io import CODECS
+from videocolor.errors import UnsupportedFormatError
+from videocolor.io import CODECS, StreamInfo, open_source
+from videocolor.io.imageseq import looks_like_image_sequence
 
 
 def positive_int(text: str) -> int:
@@ -74,3 +76,14 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def print_json(payload: object) -> None:
     print(json.dumps(payload, indent=2, default=str))
+
+
+def video_file_info(path: Path, command: str) -> StreamInfo:
+    """The stream of a command's input, refused when it is an image sequence: ``render`` and
+    ``handoff`` hand the file itself to ffmpeg."""
+    if looks_like_image_sequence(path):
+        raise UnsupportedFormatError(
+            f"{path}: {command} takes a video file; colour image sequences with colorize"
+        )
+    with open_source(path) as source:
+        return source.info

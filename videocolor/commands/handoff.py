@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from videocolor.commands import colorize
+from videocolor.commands.arguments import video_file_info
 from videocolor.errors import InputNotFoundError, UnsupportedFormatError
 from videocolor.handoff.clock import SourceClock, source_clock
 from videocolor.handoff.interchange import write_interchange
@@ -27,9 +28,8 @@ from videocolor.handoff.media import (
 )
 from videocolor.handoff.mlt import write_mlt
 from videocolor.handoff.timeline import HandOff, hand_off_timeline
-from videocolor.io import StreamInfo, open_source
+from videocolor.io import StreamInfo
 from videocolor.io.codecs import CODECS, check_output
-from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import AtomicOutput
 from videocolor.jobs.identity import input_identity
 from videocolor.jobs.workspace import already_complete, work_folder
@@ -122,12 +122,7 @@ def _moved(media: MediaFile, folder: Path) -> MediaFile:
 def run(args: argparse.Namespace) -> int:
     if args.resume and already_complete(args.output):
         return 0
-    if looks_like_image_sequence(args.input):
-        raise UnsupportedFormatError(
-            f"{args.input}: handoff takes a video file; colour image sequences with colorize"
-        )
-    with open_source(args.input) as source:
-        info = source.info
+    info = video_file_info(args.input, "handoff")
     if info.frame_rate is None:
         raise UnsupportedFormatError(f"{args.input}: no frame rate, so no timecode for its shots")
     stem = args.input.stem

@@ -17,17 +17,19 @@ import subprocess
 from pathlib import Path
 
 from videocolor.commands import colorize
-from videocolor.commands.arguments import add_input_arguments, add_output_arguments
-from videocolor.errors import ReferenceImageError, UnsupportedFormatError
+from videocolor.commands.arguments import (
+    add_input_arguments,
+    add_output_arguments,
+    video_file_info,
+)
+from videocolor.errors import ReferenceImageError
 from videocolor.hosts.ffmpeg_chain import (
     apply_pre_chain,
     check_copied_streams,
     check_filters,
     encode_with_post_chain,
 )
-from videocolor.io import open_source
 from videocolor.io.codecs import check_output
-from videocolor.io.imageseq import looks_like_image_sequence
 from videocolor.io.safe_output import check_output_path
 from videocolor.jobs.identity import input_identity
 from videocolor.jobs.workspace import already_complete, made_once, work_folder
@@ -80,12 +82,7 @@ def _video_packets(path: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.resume and already_complete(args.output):
         return 0
-    if looks_like_image_sequence(args.input):
-        raise UnsupportedFormatError(
-            f"{args.input}: render takes a video file; colour image sequences with colorize"
-        )
-    with open_source(args.input) as source:
-        info = source.info
+    info = video_file_info(args.input, "render")
     check_output(args.codec, args.output, info.width, info.height)
     check_output_path(args.output, inputs=(args.input,), overwrite=args.overwrite)
     if not _STREAM_OPTIONS.intersection(args.encoder_args):
