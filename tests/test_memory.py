@@ -38,6 +38,9 @@ def test_a_long_shot_spills_past_the_budget_and_memory_stays_flat(tmp_path: Path
     run = sample_run([*colorize, str(tmp_path / "spilled.mkv")], every=0.2, env=env)
     assert json.loads(run.stdout)["spilled_mb"] > 20  # the long shot's stores went to disk
     assert _frames(tmp_path / "spilled.mkv") == _frames(tmp_path / "plain.mkv")
-    # After the first shots the resident set may not climb more than the allocator's noise.
+    # After the first shots the resident set may not climb more than the allocator's noise. The
+    # last fifth is left out: every run steps up by a fixed amount near its end, whatever its
+    # length (docs/benchmarks.md), which says nothing about growth with length.
     early = max(s[1] for s in run.samples if s[0] < 0.5 * run.seconds)
-    assert run.peak_after(0.5) <= early + 48
+    middle = [s[1] for s in run.samples if 0.5 * run.seconds <= s[0] < 0.8 * run.seconds]
+    assert max(middle) <= early + 48
