@@ -91,9 +91,15 @@ class ClipScores:
     """Everything one clip contributes: per-frame scores, accuracy histograms (reference and
     other frames apart, so that both summaries come from one pass), sequence metrics, time."""
 
-    def __init__(self, name: str, references: Iterable[int]) -> None:
+    def __init__(
+        self, name: str, references: Iterable[int], given: Iterable[int] | None = None
+    ) -> None:
+        """``references``: the frames left out of the summaries without references; ``given``:
+        the frames the method was given (the same unless a paired arm leaves out its partner's
+        too)."""
         self.name = name
         self.references = frozenset(references)
+        self.given = self.references if given is None else frozenset(given)
         self.frames: list[FrameScore] = []
         self.curves = {
             (space, is_ref): accuracy.AccuracyCurve(space)

@@ -26,6 +26,7 @@ import numpy as np
 from videocolor import __version__
 from videocolor.bench import endtoend, figures
 from videocolor.bench.data import ClipEntry, find_clips, read_clip
+from videocolor.bench.keyframes import SuggestedKeyframes
 from videocolor.bench.methods import CLI_FLAGS, VIDEO_METHODS
 from videocolor.bench.motion import InputMotion
 from videocolor.bench.protocol import Protocol
@@ -80,21 +81,37 @@ class _Clip:
     codes: list[np.ndarray]  # grey input as 8-bit luma codes
     lumas: list[np.ndarray]  # the same in [0, 1], what a method is given
     references: dict[int, np.ndarray]
+    scored_out: frozenset[int]  # frames left out of the summaries without references
 
 
-def _load_clip(entry: ClipEntry, protocol: Protocol, max_frames: int | None) -> _Clip:
+def _load_clip(
+    entry: ClipEntry,
+    protocol: Protocol,
+    max_frames: int | None,
+    suggestions: SuggestedKeyframes | None,
+) -> _Clip:
     rgb = read_clip(entry.path, max_frames)
     matrix = default_matrix(rgb.shape[1])
     codes = [luma_codes(frame, matrix) for frame in rgb]
+    suggested: list[int] = []
+    if protocol.needs_suggestion:
+        suggestions = suggestions or SuggestedKeyframes()
+        if protocol.kind == "add":
+            suggested = suggestions.added(entry.name, codes, matrix, rgb[0], protocol.interval)
+        else:
+            suggested = suggestions.frames(entry.name, codes, matrix, protocol.interval)
     references = {
-        i: rgb[i].astype(np.float32) / 255.0 for i in protocol.reference_indices(len(rgb))
+        i: rgb[i].astype(np.float32) / 255.0
+        for i in protocol.reference_indices(len(rgb), suggested)
     }
-    return _Clip(entry.name, rgb, matrix, codes, [unit_luma(c) for c in codes], references)
+    scored_out = frozenset(protocol.scored_out(len(rgb), suggested))
+    lumas = [unit_luma(c) for c in codes]
+    return _Clip(entry.name, rgb, matrix, codes, lumas, references, scored_out)
 
 
 def _run_method(name: str, clip: _Clip, reporter: Reporter) -> tuple[ClipScores, list[np.ndarray]]:
     """Colour the clip with one method, scoring each output frame as it arrives."""
-    scores = ClipScores(clip.name, clip.references)
+    scores = ClipScores(clip.name, clip.scored_out, clip.references)
     chroma = TimedIterable(partial(VIDEO_METHODS[name], clip.lumas, clip.references, clip.matrix))
     outputs = []
     for index, cbcr in enumerate(chroma):
@@ -114,7 +131,7 @@ def _run_through_files(
     name: str, clip: _Clip, files: endtoend.ClipFiles, reporter: Reporter
 ) -> tuple[ClipScores, list[np.ndarray]]:
     """Colour the clip's grey file with the CLI as ``name`` and score the decoded output."""
-    scores = ClipScores(clip.name, clip.references)
+    scores = ClipScores(clip.name, clip.scored_out, clip.references)
     try:
         outputs, scores.seconds = endtoend.colorize(files, CLI_FLAGS[name], name)
         shapes = {output.shape for output in outputs}
@@ -142,9 +159,13 @@ def _clip_files(
 
 
 def _bench_clip(
-    entry: ClipEntry, bench: VideoBench, reporter: Reporter, keep_samples: bool
+    entry: ClipEntry,
+    bench: VideoBench,
+    reporter: Reporter,
+    keep_samples: bool,
+    suggestions: SuggestedKeyframes | None,
 ) -> None:
-    clip = _load_clip(entry, bench.protocol, bench.max_frames)
+    clip = _load_clip(entry, bench.protocol, bench.max_frames, suggestions)
     motion = InputMotion(clip.codes)
     shown = figures.spread(len(clip.rgb), SHEET_FRAMES)
     samples = ClipSamples(clip.name, shown, frozenset(clip.references))
@@ -175,12 +196,14 @@ def run_video_bench(
     keep_samples: bool = False,
     progress: bool = True,
     through: str = endtoend.DEFAULT_THROUGH,
+    suggestions: SuggestedKeyframes | None = None,
 ) -> VideoBench:
     """Score ``methods`` (names in :data:`VIDEO_METHODS`) on the clips of ``data``.
 
     ``clips`` keeps only the named clips, ``max_frames`` only the first frames of each;
     ``keep_samples`` keeps thumbnails for the report's contact sheets; ``through`` (one of
-    :data:`endtoend.THROUGH`) is the product's path: a grey file and the CLI, or ``memory``.
+    :data:`endtoend.THROUGH`) is the product's path: a grey file and the CLI, or ``memory``;
+    ``suggestions`` keeps the suggested keyframes of each clip for the next arm of a comparison.
     """
     if through not in endtoend.THROUGH:
         raise ValueError(f"through {through!r}: expected one of {', '.join(endtoend.THROUGH)}")
@@ -191,7 +214,7 @@ def run_video_bench(
     total = None if None in counts else sum(counts) * len(methods)
     with Reporter("bench video", total, enabled=progress) as reporter:
         for entry in entries:
-            _bench_clip(entry, bench, reporter, keep_samples)
+            _bench_clip(entry, bench, reporter, keep_samples, suggestions)
     bench.peak_rss_mb = peak_rss_mb()
     return bench
 
@@ -200,7 +223,8 @@ def _clip_row(scores: ClipScores) -> dict[str, object]:
     return {
         "name": scores.name,
         **scores.summary(),
-        "references": sorted(scores.references),
+        "references": sorted(scores.given),
+        "scored_out": sorted(scores.references),
         "seconds": scores.seconds,
         "psnr_frames": [frame.psnr for frame in scores.frames],
     }

@@ -82,8 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     video.add_argument(
         "--protocol",
         required=True,
-        metavar="ref0|every:N|auto",
-        help="references: original frame 0 (published DAVIS tables), frames 0, N, 2N..., or none",
+        metavar="ref0|every:N|suggest:N|even:N|auto",
+        help="references: original frame 0 (published DAVIS tables), frames 0, N, 2N..., the "
+        "frames `refs suggest --every N` picks, as many evenly spaced (each centred in its "
+        "stretch), or none; a comma list runs each in turn (suggest:N and even:N are then scored "
+        "on the same frames, and compared)",
     )
     video.add_argument("--clips", metavar="A,B", help="only these clips (comma list)")
     video.add_argument(
@@ -198,33 +201,69 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def run_video(args: argparse.Namespace) -> int:
-    from videocolor.bench import figures, report, video
+    from videocolor.bench import figures, keyframes, report, video
     from videocolor.bench.methods import PRODUCT, VIDEO_METHODS, method_names
-    from videocolor.bench.protocol import parse_protocol
+    from videocolor.bench.protocol import parse_protocols
     from videocolor.bench.results import write_json
     from videocolor.bench.scores import METRICS
 
-    protocol = parse_protocol(args.protocol)
+    protocols = parse_protocols(args.protocol)
     methods = method_names(args.method, VIDEO_METHODS, [PRODUCT])
     if args.report:
         figures.require_matplotlib()
-    bench = video.run_video_bench(
-        args.data,
-        protocol,
-        methods,
-        clips=_split(args.clips),
-        max_frames=args.max_frames,
-        keep_samples=args.report is not None,
-        progress=not args.quiet,
-        through=args.through,
-    )
-    results = [video.method_result(bench, method) for method in methods]
+    suggestions = keyframes.SuggestedKeyframes()
+    results = []
+    for protocol in protocols:
+        bench = video.run_video_bench(
+            args.data,
+            protocol,
+            methods,
+            clips=_split(args.clips),
+            max_frames=args.max_frames,
+            keep_samples=args.report is not None,
+            progress=not args.quiet,
+            through=args.through,
+            suggestions=suggestions,
+        )
+        arm = [video.method_result(bench, method) for method in methods]
+        results += arm
+        if args.report:
+            folder = (
+                args.report
+                if len(protocols) == 1
+                else args.report / protocol.name.replace(":", "-")
+            )
+            report.write_video_report(bench, arm, folder)
+        if not args.quiet:
+            table = report.summary_table(arm, "pooled", METRICS)
+            print("\n".join([report.video_title(bench), "", *table]))
     write_json(args.json_path, results[0] if len(results) == 1 else results)
-    if args.report:
-        report.write_video_report(bench, results, args.report)
-    if not args.quiet:
-        table = report.summary_table(results, "pooled", METRICS)
-        print("\n".join([report.video_title(bench), "", *table]))
+    for method in methods:
+        summary = keyframes.addition_comparison(results, method)
+        if summary is not None:
+            lines = keyframes.addition_lines(summary)
+            if args.report:
+                args.report.mkdir(parents=True, exist_ok=True)
+                (args.report / f"additions_{method}.md").write_text("\n".join([*lines, ""]))
+            if not args.quiet:
+                print("\n".join(["", *lines]))
+        rows = keyframes.comparison(results, method)
+        if not rows:
+            continue
+        lines = [
+            f"Suggested against even keyframes, {method}:",
+            "",
+            *keyframes.comparison_lines(rows),
+        ]
+        if args.report:
+            plot = keyframes.keyframe_plot(
+                rows, f"{args.data.name}: {method}", args.report / f"keyframes_{method}.png"
+            )
+            (args.report / f"keyframes_{method}.md").write_text(
+                "\n".join([*lines, "", f"![plot]({plot.name})", ""])
+            )
+        if not args.quiet:
+            print("\n".join(["", *lines]))
     return 0
 
 

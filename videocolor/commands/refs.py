@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from videocolor.commands.arguments import add_input_arguments, positive_int, print_json
-from videocolor.refs.canvas import CONTACT_SHEET, suggest_references
+from videocolor.errors import VideocolorError
+from videocolor.refs.canvas import CONTACT_SHEET, suggest_more_references, suggest_references
 from videocolor.refs.check import ReferenceReport, check_references
+from videocolor.refs.reference import read_references
 from videocolor.refs.suggest import SuggestSettings
 from videocolor.shots.shot import timecode
 
@@ -58,6 +60,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add a keyframe where less than this share of a frame is reachable by flow "
         "from the keyframes (default %(default)s)",
     )
+    suggest.add_argument(
+        "--every",
+        type=positive_int,
+        metavar="N",
+        help="a budget instead of the coverage threshold: max(1, round(length / N)) keyframes "
+        "in each shot, placed where they colour the most",
+    )
+    suggest.add_argument(
+        "--add",
+        nargs=2,
+        metavar=("K", "REFDIR"),
+        help="given the keyframes already painted in REFDIR, write the K frames whose painting "
+        "would raise quality most, each with the reason, and a contact sheet of the weakest "
+        "frames as the painted keyframes leave them",
+    )
     suggest.add_argument("--overwrite", action="store_true", help="replace an existing folder")
     suggest.add_argument("--json", action="store_true", help="print a JSON summary")
     suggest.set_defaults(handler=run_suggest)
@@ -82,8 +99,65 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=run_check)
 
 
+def _painted_frames(refdir: Path) -> list[int]:
+    return sorted({r.frame for r in read_references(refdir) if r.frame is not None})
+
+
+def run_add(args: argparse.Namespace) -> int:
+    count_text, refdir = args.add
+    try:
+        count = positive_int(count_text)
+    except (ValueError, argparse.ArgumentTypeError):
+        raise VideocolorError(
+            f"--add K REFDIR: K is how many frames to add, a number from 1; got {count_text!r}"
+        ) from None
+    painted = _painted_frames(Path(refdir))
+    additions = suggest_more_references(
+        args.input,
+        painted,
+        count,
+        args.output,
+        overwrite=args.overwrite,
+        fps=args.fps,
+        progress=not args.quiet,
+    )
+    keyframes = additions.keyframes
+    if args.json:
+        print_json(
+            {
+                "output": str(args.output),
+                "painted": list(additions.painted),
+                "keyframes": [
+                    {"frame": k.frame, "shot": k.shot, "reason": k.reason} for k in keyframes
+                ],
+                "worth_before": round(additions.worth_before, 4),
+                "worth_after": round(additions.worth_after, 4),
+                "contact_sheet": str(args.output / CONTACT_SHEET),
+            }
+        )
+        return 0
+    if not args.quiet:
+        table = Table(title=f"keyframes to paint next in {args.input} ({len(painted)} painted)")
+        for column in ("shot", "frame", "timecode", "why"):
+            table.add_column(column)
+        for k in keyframes:
+            table.add_row(
+                str(k.shot), str(k.frame), timecode(k.frame, additions.frame_rate), k.reason
+            )
+        Console().print(table)
+    print(
+        f"wrote {len(keyframes)} keyframes to add to {len(painted)} painted in {args.output} "
+        f"(contact sheet of the weakest frames: {args.output / CONTACT_SHEET})"
+    )
+    return 0
+
+
 def run_suggest(args: argparse.Namespace) -> int:
-    settings = SuggestSettings(max_per_shot=args.max_per_shot, min_coverage=args.min_coverage)
+    if args.add:
+        return run_add(args)
+    settings = SuggestSettings(
+        max_per_shot=args.max_per_shot, min_coverage=args.min_coverage, every=args.every
+    )
     suggestion = suggest_references(
         args.input,
         args.output,

@@ -12,6 +12,7 @@ The folder appears whole or not at all (:class:`videocolor.io.safe_output.Atomic
 
 from __future__ import annotations
 
+import textwrap
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,8 +20,9 @@ import cv2
 import numpy as np
 
 from videocolor.errors import OutputError
-from videocolor.io import open_source
+from videocolor.io import StreamInfo, open_source
 from videocolor.io.safe_output import AtomicOutput
+from videocolor.refs.additions import Additions, WeakFrame, suggest_additions
 from videocolor.refs.contact_sheet import SheetRow, Tile, draw_contact_sheet
 from videocolor.refs.manifest import Manifest, ManifestEntry, write_manifest
 from videocolor.refs.suggest import Suggestion, SuggestSettings, suggest_keyframes
@@ -40,14 +42,16 @@ def _canvas(luma_unit: np.ndarray, deep: bool) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=-1)
 
 
-def _write_canvases(suggestion: Suggestion, folder: Path) -> dict[int, np.ndarray]:
-    """Write every keyframe's canvas; return an 8-bit thumbnail of each for the sheet."""
-    wanted = {k.frame for k in suggestion.keyframes}
-    info = suggestion.info
+def _write_canvases(
+    source: Path, info: StreamInfo, rate: Fraction, wanted: set[int], folder: Path
+) -> dict[int, np.ndarray]:
+    """Write the canvas of every frame in ``wanted``; return an 8-bit thumbnail of each."""
     deep = info.bit_depth > 8
     size = (_TILE_WIDTH, max(8, round(_TILE_WIDTH * info.height / info.width)))
     thumbnails: dict[int, np.ndarray] = {}
-    with open_source(suggestion.source, suggestion.frame_rate) as opened:
+    if not wanted:
+        return thumbnails
+    with open_source(source, rate) as opened:
         for frame in opened:
             if frame.index in wanted:
                 unit = frame.luma_unit(info.code_range)
@@ -120,6 +124,7 @@ def _manifest(suggestion: Suggestion) -> Manifest:
             "max_per_shot": settings.max_per_shot,
             "min_coverage": settings.min_coverage,
             "flow_width": settings.flow_width,
+            "every": settings.every,
         },
         "shots": shots,
     }
@@ -145,7 +150,10 @@ def suggest_references(
         suggestion = suggest_keyframes(
             source, shots=shots, settings=settings or SuggestSettings(), fps=fps, progress=progress
         )
-        thumbnails = _write_canvases(suggestion, output.temp)
+        wanted = {k.frame for k in suggestion.keyframes}
+        thumbnails = _write_canvases(
+            suggestion.source, suggestion.info, suggestion.frame_rate, wanted, output.temp
+        )
         write_manifest(output.temp, _manifest(suggestion))
         sheet = _sheet(suggestion, thumbnails)
         if not cv2.imwrite(str(output.temp / CONTACT_SHEET), sheet):
@@ -155,3 +163,97 @@ def suggest_references(
         raise
     output.commit()
     return suggestion
+
+
+def _unreached_overlay(weak: WeakFrame) -> np.ndarray:
+    """The weak frame in grey with what no painted keyframe reaches tinted magenta (BGR)."""
+    height, width = weak.grey.shape
+    grey = cv2.cvtColor(weak.grey, cv2.COLOR_GRAY2BGR)
+    mask = cv2.resize(weak.unreached, (width, height), interpolation=cv2.INTER_NEAREST) > 127
+    tinted = grey.copy()
+    tinted[mask] = (0.5 * grey[mask] + (127, 0, 127)).astype(np.uint8)
+    return tinted
+
+
+def _additions_sheet(additions: Additions, thumbnails: dict[int, np.ndarray]) -> np.ndarray:
+    rate = additions.frame_rate
+    paint = tuple(
+        Tile(
+            thumbnails[k.frame],
+            (f"frame {k.frame}", timecode(k.frame, rate), *textwrap.wrap(k.reason, 30)[:3]),
+        )
+        for k in additions.keyframes
+        if k.frame in thumbnails
+    )
+    weak = tuple(
+        Tile(
+            _unreached_overlay(w),
+            (f"frame {w.frame} (shot {w.shot})", f"{w.coverage:.0%} reached", "magenta: guessed"),
+        )
+        for w in additions.weakest
+    )
+    rows = [
+        SheetRow(("paint next", f"{len(paint)} frames"), paint),
+        SheetRow(("weakest now", "with the painted", f"{len(additions.painted)} keyframes"), weak),
+    ]
+    title = (
+        f"{additions.source.name}: {len(additions.keyframes)} keyframes to add to "
+        f"{len(additions.painted)} painted (worth {additions.worth_before:.2f} -> "
+        f"{additions.worth_after:.2f})"
+    )
+    aspect = additions.info.width / additions.info.height
+    return draw_contact_sheet(title, rows, aspect, tile_width=_TILE_WIDTH)
+
+
+def _additions_manifest(additions: Additions) -> Manifest:
+    rate = additions.frame_rate
+    entries = tuple(
+        ManifestEntry(canvas_name(k.frame), k.frame, k.shot, timecode(k.frame, rate), k.reason)
+        for k in additions.keyframes
+    )
+    extra = {
+        "source": str(additions.source),
+        "frame_count": additions.frame_count,
+        "frame_rate": str(rate),
+        "painted": list(additions.painted),
+        "worth_before": round(additions.worth_before, 4),
+        "worth_after": round(additions.worth_after, 4),
+        "weakest": [
+            {"frame": w.frame, "shot": w.shot, "reached": round(w.coverage, 3)}
+            for w in additions.weakest
+        ],
+    }
+    return Manifest(entries, CONTACT_SHEET, extra)
+
+
+def suggest_more_references(
+    source: str | Path,
+    painted: list[int],
+    count: int,
+    outdir: str | Path,
+    *,
+    shots: list[Shot] | None = None,
+    overwrite: bool = False,
+    fps: Fraction | None = None,
+    progress: bool = False,
+) -> Additions:
+    """Choose ``count`` frames to paint next beside the ``painted`` ones and write them, with
+    their manifest and a contact sheet of the weakest frames, to ``outdir``."""
+    output = AtomicOutput(outdir, inputs=(Path(source),), overwrite=overwrite, is_dir=True)
+    try:
+        additions = suggest_additions(
+            source, painted, count, shots=shots, fps=fps, progress=progress
+        )
+        wanted = {k.frame for k in additions.keyframes}
+        thumbnails = _write_canvases(
+            additions.source, additions.info, additions.frame_rate, wanted, output.temp
+        )
+        write_manifest(output.temp, _additions_manifest(additions))
+        sheet = _additions_sheet(additions, thumbnails)
+        if not cv2.imwrite(str(output.temp / CONTACT_SHEET), sheet):
+            raise OutputError(f"{output.temp / CONTACT_SHEET}: could not write the PNG")
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+    return additions

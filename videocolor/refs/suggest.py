@@ -1,18 +1,17 @@
-"""Which frames a colourist should paint: at least one per shot, more where the shot drifts.
+"""Which frames a colourist should paint: keyframes spent where the propagation needs them.
 
-The first keyframe of a shot is the frame that shows the shot best: among the frames outside any
-fade or dissolve (:attr:`videocolor.shots.shot.Shot.core`), those exposed no worse than is usual
-for the shot (clipped share and distance of the mean from mid-grey), then the closer half to the
-shot's median picture (so not a frame of a flash, a flare or a passing obstruction), then the
-sharpest (variance of the Laplacian). Painting that frame gives the colours most of the shot shows.
+Every frame of a shot outside its transitions (:attr:`videocolor.shots.shot.Shot.core`) that is
+fit to paint is a candidate: not a frame unlike both its neighbours while they are alike (a
+flash, a damaged or missing frame), not exposed much worse than is usual for the shot, not much
+blurrier than its median frame. From each candidate, coverage is walked through the shot
+(:mod:`videocolor.refs.reach`), and keyframes are chosen by what they are worth to the frames
+they will colour (:mod:`videocolor.refs.worth`): how much of each frame their colours reach and
+from how far.
 
-Further keyframes follow the shot's content: from each keyframe, coverage
-(:mod:`videocolor.refs.coverage`) is carried frame by frame towards both ends of the shot; where it
-falls below ``min_coverage`` the sharpest of the last few frames (an eighth of a second) becomes a
-keyframe and the walk starts again from it. A walk goes at least a quarter of a second before it
-may add one, so a whip pan, where flow loses everything within a frame or two, does not spend the
-whole budget on consecutive frames. Both directions advance in turn, so when ``max_per_shot``
-runs out the keyframes are spread on both sides of the first one.
+How many: with ``every`` (``--every N``) each shot gets ``max(1, round(length / N))``;
+otherwise keyframes are added until every frame of the shot keeps ``min_coverage`` of its picture
+reachable, at most ``max_per_shot``. Each keyframe says why it is there: the frame it helps most
+and how much of that frame was out of reach without it.
 
 Frames are analysed at the flow resolution (``flow_width`` pixels wide); a shot's frames are
 buffered there (disk-backed when long), never at full resolution.
@@ -20,7 +19,6 @@ buffered there (disk-backed when long), never at full resolution.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -34,6 +32,8 @@ from videocolor.io import StreamInfo, open_source
 from videocolor.memory.spill import spill_array
 from videocolor.progress import Reporter
 from videocolor.refs.coverage import CoverageStep
+from videocolor.refs.reach import ShotReach, candidate_positions
+from videocolor.refs.worth import Gain, ShotWorth
 from videocolor.shots.detection import detect_shots
 from videocolor.shots.shot import Shot
 
@@ -42,19 +42,32 @@ _THUMB = (32, 24)
 CLIP_MARGIN = 0.02
 #: ...and how much further its mean may sit from mid-grey than the shot's median frame.
 MEAN_MARGIN = 0.1
+#: A frame sharper than this share of the shot's median sharpness is sharp enough to paint.
+SHARP_SHARE = 0.5
+#: A frame is unlike a neighbour when their thumbnails differ this many times more than the
+#: shot's neighbouring frames usually do...
+OUTLIER_RATIO = 3.0
+#: ...while its two neighbours differ from each other less than this share of that.
+OUTLIER_AGREEMENT = 0.5
+#: A walk's reach is measured this many seconds from its keyframe at most.
+HORIZON_SECONDS = 10
 
 
 @dataclass(frozen=True)
 class SuggestSettings:
+    """``every``: one keyframe per this many frames of each shot (at least one); when None,
+    keyframes are added until ``min_coverage`` holds, ``max_per_shot`` at most."""
+
     max_per_shot: int = 4
     min_coverage: float = 0.6
     flow_width: int = 256
+    every: int | None = None
 
 
 @dataclass(frozen=True)
 class Keyframe:
-    """A frame to paint; ``coverage`` is what had fallen below the threshold (None for the
-    first keyframe of a shot)."""
+    """A frame to paint; ``coverage`` is the share of the frame it helps most that the shot's
+    other keyframes reached (None for a shot's only keyframe)."""
 
     frame: int
     shot: int
@@ -85,7 +98,7 @@ class Suggestion:
         return [k for plan in self.plans for k in plan.keyframes]
 
 
-class _ShotFrames:
+class ShotFrames:
     """A shot's frames at the flow resolution and the per-frame measures keyframes are chosen by."""
 
     def __init__(self, shot: Shot, size: tuple[int, int]) -> None:
@@ -108,86 +121,139 @@ class _ShotFrames:
         self.thumbs[i] = cv2.resize(small, _THUMB, interpolation=cv2.INTER_AREA).ravel()
         self.count += 1
 
+    def frames(self) -> list[np.ndarray]:
+        return [self.small[i] for i in range(self.count)]
 
-def _first_keyframe(frames: _ShotFrames, core: range) -> tuple[int, str]:
-    """Position in the shot of its best-exposed, representative, sharpest frame, and why."""
-    positions = np.arange(core.start, core.stop) - frames.shot.start
-    clipped, off_grey = frames.clipped[positions], np.abs(frames.mean[positions] - 0.5)
-    exposed = (clipped <= np.median(clipped) + CLIP_MARGIN) & (
-        off_grey <= np.median(off_grey) + MEAN_MARGIN
+
+def _outliers(thumbs: np.ndarray) -> np.ndarray:
+    """Frames unlike both neighbours while the neighbours are alike: flashes, damaged frames."""
+    count = len(thumbs)
+    flagged = np.zeros(count, bool)
+    if count < 3:
+        return flagged
+    step = np.abs(np.diff(thumbs, axis=0)).mean(axis=1)
+    usual = max(float(np.median(step)), 1e-4)
+    across = np.abs(thumbs[2:] - thumbs[:-2]).mean(axis=1)
+    unlike = np.minimum(step[:-1], step[1:]) > OUTLIER_RATIO * usual
+    flagged[1:-1] = unlike & (across < OUTLIER_AGREEMENT * np.minimum(step[:-1], step[1:]))
+    return flagged
+
+
+def _local_median(values: np.ndarray, radius: int) -> np.ndarray:
+    """Each value's running median over ``radius`` frames either side (edges repeated)."""
+    padded = np.pad(values, radius, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1), axis=1)
+
+
+def fit_to_paint(frames: ShotFrames, core: range, radius: int = 12) -> np.ndarray:
+    """Per position of the shot: may it be proposed as a keyframe. Exposure and sharpness are
+    judged against the frames around (``radius`` either side), not the whole shot, so that a pan
+    into a darker or flatter part of the scene keeps its frames."""
+    count = frames.count
+    in_core = np.zeros(count, bool)
+    in_core[max(core.start - frames.shot.start, 0) : core.stop - frames.shot.start] = True
+    if not in_core.any():
+        return in_core
+    clipped, off_grey = frames.clipped[:count], np.abs(frames.mean[:count] - 0.5)
+    sharpness = frames.sharpness[:count]
+    exposed = (clipped <= _local_median(clipped, radius) + CLIP_MARGIN) & (
+        off_grey <= _local_median(off_grey, radius) + MEAN_MARGIN
     )
-    candidates = positions[exposed] if exposed.any() else positions
-    median_picture = np.median(frames.thumbs[positions], axis=0)
-    distance = np.linalg.norm(frames.thumbs[candidates] - median_picture, axis=1)
-    typical = candidates[distance <= np.median(distance)]
-    best = int(typical[np.argmax(frames.sharpness[typical])])
-    relative = frames.sharpness[best] / max(float(np.median(frames.sharpness[positions])), 1e-9)
-    reason = (
-        f"first keyframe: sharpest representative frame (sharpness {relative:.2f}x the shot's "
-        f"median, {frames.clipped[best]:.1%} clipped)"
-    )
-    return best, reason
+    sharp = sharpness >= SHARP_SHARE * _local_median(sharpness, radius)
+    fit = in_core & exposed & sharp & ~_outliers(frames.thumbs[:count])
+    return fit if fit.any() else in_core
 
 
-class _Walk:
-    """Coverage carried from the latest keyframe towards one end of the core (``direction``)."""
-
-    def __init__(self, frames: _ShotFrames, key: int, end: int, direction: int) -> None:
-        self.frames, self.end, self.direction = frames, end, direction
-        self.restart(key)
-
-    def restart(self, key: int) -> None:
-        self.key = self.position = key
-        self.mask = np.ones(self.frames.small.shape[1:], np.float32)
-
-    @property
-    def done(self) -> bool:
-        return self.position == self.end
-
-    def advance(self, step: CoverageStep) -> float:
-        here = self.frames.small[self.position]
-        self.position += self.direction
-        self.mask = step(self.mask, here, self.frames.small[self.position])
-        return float(self.mask.mean())
-
-    def recent(self, window: int) -> list[int]:
-        """The last ``window`` positions walked, never the keyframe the walk started from."""
-        return list(range(self.position, self.key, -self.direction))[:window]
-
-
-def _plan_shot(
-    frames: _ShotFrames, settings: SuggestSettings, window: int, step: CoverageStep
-) -> ShotPlan:
+def scored_positions(frames: ShotFrames) -> np.ndarray:
+    """The positions of the shot whose colour counts: its core (all of it when it has none)."""
     shot = frames.shot
-    core = shot.core
-    first, reason = _first_keyframe(frames, core)
-    keys = [Keyframe(shot.start + first, shot.index, reason)]
-    coverage = np.zeros(shot.length, np.float32)
-    coverage[first] = 1.0
-    lo, hi = core.start - shot.start, core.stop - shot.start - 1
-    walks = [_Walk(frames, first, hi, +1), _Walk(frames, first, lo, -1)]
-    while not all(walk.done for walk in walks):
-        for walk in (w for w in walks if not w.done):
-            covered = walk.advance(step)
-            coverage[walk.position] = max(coverage[walk.position], covered)
-            if (
-                covered >= settings.min_coverage
-                or len(keys) >= settings.max_per_shot
-                or abs(walk.position - walk.key) < 2 * window
-            ):
-                continue
-            recent = walk.recent(window)
-            new = recent[int(np.argmax(frames.sharpness[recent]))]
-            shown = math.floor(covered * 100) / 100  # 0.598 must not read as the 0.60 threshold
-            reason = f"coverage fell to {shown:.2f} at frame {shot.start + walk.position}"
-            keys.append(Keyframe(shot.start + new, shot.index, reason, shown))
-            coverage[new] = 1.0
-            walk.restart(new)
-    lowest = float(coverage[lo : hi + 1].min())
-    return ShotPlan(shot, tuple(sorted(keys, key=lambda k: k.frame)), lowest)
+    scored = np.zeros(frames.count, bool)
+    scored[max(shot.core.start - shot.start, 0) : shot.core.stop - shot.start] = True
+    if not scored.any():
+        scored[:] = True
+    return scored
 
 
-def _flow_size(width: int, height: int, flow_width: int) -> tuple[int, int]:
+def _count_for(shot: Shot, settings: SuggestSettings) -> int | None:
+    if settings.every is None:
+        return None
+    return max(1, round(shot.length / settings.every))
+
+
+def _even(worth: ShotWorth, count: int) -> list[int]:
+    """``count`` candidates nearest to the centres of equal stretches of the scored frames."""
+    scored = np.flatnonzero(worth.scored)
+    centres = scored[0] + (np.arange(count) + 0.5) * len(scored) / count
+    candidates = np.asarray(worth.candidates)
+    picks = {int(candidates[np.argmin(np.abs(candidates - c))]) for c in centres}
+    return sorted(picks)
+
+
+def _choose(worth: ShotWorth, count: int | None, settings: SuggestSettings) -> list[int]:
+    """``count`` keyframes, or as many as ``min_coverage`` asks (``max_per_shot`` at most).
+
+    Greedy choice and refinement can settle in a poorer arrangement than even spacing on a shot
+    of even reach, so refinement also starts from even spacing and the better end is kept."""
+    keys: list[int] = []
+    limit = count if count is not None else settings.max_per_shot
+    while len(keys) < limit:
+        if count is None and keys:
+            lowest = float(worth.coverage(keys)[worth.scored].min())
+            if lowest >= settings.min_coverage:
+                break
+        best = worth.best_addition(keys)
+        if best is None:
+            break
+        keys.append(best[0])
+    if not keys:
+        return keys
+    starts = [keys, _even(worth, len(keys))]
+    return max((worth.refine(start) for start in starts), key=worth.total)
+
+
+def reason_for(gain: Gain | None, shot: Shot, worth: ShotWorth, key: int) -> str:
+    if gain is None or gain.nearest is None:
+        reached = float(worth.coverage([key])[worth.scored].mean())
+        return (
+            f"reaches the most of its shot: {reached:.0%} of each frame's picture on average, "
+            f"frames {shot.start}-{shot.end - 1}"
+        )
+    frame = shot.start + gain.frame
+    nearest = shot.start + gain.nearest
+    if gain.reached < 0.8:
+        new = f"new since frame {nearest}" if nearest < frame else f"not yet in frame {nearest}"
+        return f"frame {frame}: {1 - gain.reached:.0%} of the picture is {new}"
+    return f"frame {frame}: {abs(frame - nearest)} frames from the nearest keyframe ({nearest})"
+
+
+def plan_shot(
+    frames: ShotFrames, settings: SuggestSettings, step: CoverageStep, horizon: int
+) -> ShotPlan:
+    """The keyframes of one shot whose frames are all in ``frames``."""
+    shot = frames.shot
+    fit = fit_to_paint(frames, shot.core)
+    scored = scored_positions(frames)
+    reach = ShotReach(frames.frames(), candidate_positions(fit), step, horizon)
+    reach.release()
+    worth = ShotWorth(reach, scored)
+    chosen = _choose(worth, _count_for(shot, settings), settings)
+    keys = []
+    for key in chosen:
+        others = [k for k in chosen if k != key]
+        gain = worth.gain(others, key) if others else None
+        keys.append(
+            Keyframe(
+                shot.start + key,
+                shot.index,
+                reason_for(gain, shot, worth, key),
+                None if gain is None else gain.reached,
+            )
+        )
+    lowest = float(worth.coverage(chosen)[scored].min()) if chosen else 0.0
+    return ShotPlan(shot, tuple(keys), lowest)
+
+
+def flow_size(width: int, height: int, flow_width: int) -> tuple[int, int]:
     scaled = min(width, flow_width)
     return scaled, max(8, round(height * scaled / width))
 
@@ -208,10 +274,10 @@ def suggest_keyframes(
     with open_source(source, fps) as opened:
         info = opened.info
         rate = info.frame_rate or fps or Fraction(24)
-        window = max(1, round(rate / 8))
-        size = _flow_size(info.width, info.height, settings.flow_width)
+        horizon = max(1, round(rate * HORIZON_SECONDS))
+        size = flow_size(info.width, info.height, settings.flow_width)
         pending = iter(shots)
-        current = _ShotFrames(next(pending), size)
+        current = ShotFrames(next(pending), size)
         with Reporter("choosing keyframes", shots[-1].end, enabled=progress) as reporter:
             for frame in opened:
                 if frame.index < current.shot.start:  # shots given for part of the video
@@ -219,13 +285,13 @@ def suggest_keyframes(
                 current.add(frame.luma_unit(info.code_range))
                 reporter.advance()
                 if current.count == current.shot.length:
-                    plans.append(_plan_shot(current, settings, window, step))
+                    plans.append(plan_shot(current, settings, step, horizon))
                     upcoming = next(pending, None)
                     if upcoming is None:
                         break
-                    current = _ShotFrames(upcoming, size)
+                    current = ShotFrames(upcoming, size)
         if 0 < current.count < current.shot.length:  # decoding stopped early: plan what came
             current.shot = replace(current.shot, end=current.shot.start + current.count)
-            plans.append(_plan_shot(current, settings, window, step))
+            plans.append(plan_shot(current, settings, step, horizon))
     frame_count = plans[-1].shot.end if plans else 0
     return Suggestion(Path(source), info, rate, frame_count, tuple(plans), settings)

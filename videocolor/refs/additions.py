@@ -1,0 +1,199 @@
+"""Which frames to paint next, given the keyframes already painted (``refs suggest --add K``).
+
+Every shot is measured as for a fresh suggestion (:mod:`videocolor.refs.suggest`), with its
+painted frames kept in every set of keyframes. The K additions are chosen one at a time over the
+whole reel: each is the candidate that raises the reel's worth (:mod:`videocolor.refs.worth`,
+summed over frames, so a long shot counts for its length) the most, except that every shot
+without a keyframe gets one before any shot gets more. Each addition says why, and the frames
+that are weakest now are kept with the part of the picture no painted keyframe reaches, for the
+contact sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from videocolor.io import StreamInfo, open_source
+from videocolor.progress import Reporter
+from videocolor.refs.coverage import CoverageStep
+from videocolor.refs.reach import ShotReach, candidate_positions
+from videocolor.refs.suggest import (
+    HORIZON_SECONDS,
+    Keyframe,
+    ShotFrames,
+    fit_to_paint,
+    flow_size,
+    reason_for,
+    scored_positions,
+)
+from videocolor.refs.worth import ShotWorth
+from videocolor.shots.detection import detect_shots
+from videocolor.shots.shot import Shot
+
+
+@dataclass(frozen=True)
+class WeakFrame:
+    """A frame as the painted keyframes leave it: ``grey`` (uint8, the flow resolution) and
+    ``unreached`` (uint8 mask, 255 where no painted keyframe's colour arrives)."""
+
+    frame: int
+    shot: int
+    worth: float
+    coverage: float
+    grey: np.ndarray
+    unreached: np.ndarray
+
+
+@dataclass(frozen=True)
+class Additions:
+    source: Path
+    info: StreamInfo
+    frame_rate: Fraction
+    frame_count: int
+    painted: tuple[int, ...]
+    keyframes: tuple[Keyframe, ...]
+    weakest: tuple[WeakFrame, ...]
+    worth_before: float  # mean worth of the reel's frames with the painted keyframes
+    worth_after: float  # ... and with the additions
+
+
+@dataclass
+class _ShotState:
+    shot: Shot
+    worth: ShotWorth
+    added: list[int]
+
+
+def _weakest_frame(state: _ShotState, reach: ShotReach, frames: ShotFrames) -> WeakFrame:
+    worth, shot = state.worth, state.shot
+    values = np.where(worth.scored, worth.values([]), np.inf)
+    position = int(np.argmin(values))
+    painted = worth.painted
+    grey = frames.small[position]
+    size = (max(4, grey.shape[1] // 2), max(4, grey.shape[0] // 2))
+    covered = np.zeros((size[1], size[0]), np.uint8)
+    for side in [k for k in painted if k <= position][-1:] + [k for k in painted if k >= position][
+        :1
+    ]:
+        covered = cv2.bitwise_or(covered, reach.mask_at(side, position))
+    unreached = cv2.bitwise_not(covered)
+    return WeakFrame(
+        shot.start + position,
+        shot.index,
+        float(values[position]),
+        float(worth.coverage([])[position]),
+        grey,
+        unreached,
+    )
+
+
+def _plan(
+    frames: ShotFrames, painted: Sequence[int], step: CoverageStep, horizon: int
+) -> tuple[_ShotState, WeakFrame]:
+    shot = frames.shot
+    inside = [frame - shot.start for frame in painted if shot.start <= frame < shot.end]
+    fit = fit_to_paint(frames, shot.core)
+    reach = ShotReach(frames.frames(), candidate_positions(fit), step, horizon, inside)
+    state = _ShotState(shot, ShotWorth(reach, scored_positions(frames), inside), [])
+    weak = _weakest_frame(state, reach, frames)
+    reach.release()
+    return state, weak
+
+
+def _best_in(state: _ShotState) -> tuple[int, float] | None:
+    """The shot's best next addition and how much it raises the shot's summed worth."""
+    best = state.worth.best_addition(state.added)
+    if best is None:
+        return None
+    return best[0], best[1] - state.worth.total(state.added)
+
+
+def suggest_additions(
+    source: str | Path,
+    painted: Sequence[int],
+    count: int,
+    *,
+    shots: Sequence[Shot] | None = None,
+    flow_width: int = 256,
+    fps: Fraction | None = None,
+    progress: bool = False,
+    weakest: int = 8,
+) -> Additions:
+    """The ``count`` frames of ``source`` whose painting raises its worth the most, given the
+    ``painted`` frames, and the ``weakest`` frames as the painted ones leave them."""
+    if shots is None:
+        shots = list(detect_shots(source, fps=fps, progress=progress))
+    step = CoverageStep()
+    states: list[_ShotState] = []
+    weak: list[WeakFrame] = []
+    with open_source(source, fps) as opened:
+        info = opened.info
+        rate = info.frame_rate or fps or Fraction(24)
+        horizon = max(1, round(rate * HORIZON_SECONDS))
+        size = flow_size(info.width, info.height, flow_width)
+        pending = iter(shots)
+        current = ShotFrames(next(pending), size)
+        with Reporter("weighing keyframes", shots[-1].end, enabled=progress) as reporter:
+            for frame in opened:
+                current.add(frame.luma_unit(info.code_range))
+                reporter.advance()
+                if current.count == current.shot.length:
+                    state, weakest_here = _plan(current, painted, step, horizon)
+                    states.append(state)
+                    weak.append(weakest_here)
+                    upcoming = next(pending, None)
+                    if upcoming is None:
+                        break
+                    current = ShotFrames(upcoming, size)
+    scored = sum(int(s.worth.scored.sum()) for s in states)
+    before = sum(s.worth.total([]) for s in states)
+    options = {i: _best_in(s) for i, s in enumerate(states)}
+    for _ in range(count):
+        # A shot with no keyframe at all is coloured by guesswork: it gets one before any other
+        # shot gets more.
+        ranked = [
+            (not (states[i].worth.painted or states[i].added), best[1], i)
+            for i, best in options.items()
+            if best is not None
+        ]
+        if not ranked:
+            break
+        *_, chosen = max(ranked)
+        state = states[chosen]
+        state.added.append(options[chosen][0])
+        options[chosen] = _best_in(state)
+    keyframes = []
+    for state in states:
+        if not state.added:
+            continue
+        state.added = state.worth.refine(state.added)
+        for key in state.added:
+            others = [k for k in state.added if k != key]
+            gain = state.worth.gain(others, key)
+            keyframes.append(
+                Keyframe(
+                    state.shot.start + key,
+                    state.shot.index,
+                    reason_for(gain, state.shot, state.worth, key),
+                    gain.reached,
+                )
+            )
+    after = sum(s.worth.total(s.added) for s in states)
+    frame_count = states[-1].shot.start + states[-1].worth.reach.length if states else 0
+    return Additions(
+        Path(source),
+        info,
+        rate,
+        frame_count,
+        tuple(sorted(painted)),
+        tuple(sorted(keyframes, key=lambda k: k.frame)),
+        tuple(sorted(weak, key=lambda w: w.worth)[:weakest]),
+        before / max(scored, 1),
+        after / max(scored, 1),
+    )
