@@ -121,7 +121,7 @@ def test_add_one_to_a_painted_first_frame(steady_pan: Path) -> None:
     (added,) = additions.keyframes
     assert 25 <= added.frame <= 55  # far enough from frame 0 to bring what it cannot reach
     assert added.reason.startswith(f"frame {added.frame}: ") and "since frame 0" in added.reason
-    assert additions.worth_after > additions.worth_before + 0.1
+    assert additions.loss_after < additions.loss_before - 1.0
     weakest = additions.weakest[0]
     assert weakest.frame > 40 and weakest.unreached.mean() > 0.4 * 255
 
@@ -137,7 +137,7 @@ def test_cli_add_writes_canvases_manifest_and_sheet(
     assert main([*args, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["painted"] == [0] and len(summary["keyframes"]) == 2
-    assert summary["worth_after"] > summary["worth_before"]
+    assert summary["expected_loss_db_after"] < summary["expected_loss_db_before"]
     names = sorted(p.name for p in out.glob("[0-9]*.png"))
     assert names == [f"{k['frame']:06d}.png" for k in summary["keyframes"]]
     manifest = json.loads((out / "refs.json").read_text())

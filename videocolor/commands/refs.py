@@ -130,8 +130,8 @@ def run_add(args: argparse.Namespace) -> int:
                 "keyframes": [
                     {"frame": k.frame, "shot": k.shot, "reason": k.reason} for k in keyframes
                 ],
-                "worth_before": round(additions.worth_before, 4),
-                "worth_after": round(additions.worth_after, 4),
+                "expected_loss_db_before": round(additions.loss_before, 3),
+                "expected_loss_db_after": round(additions.loss_after, 3),
                 "contact_sheet": str(args.output / CONTACT_SHEET),
             }
         )

@@ -2,11 +2,11 @@
 
 Every shot is measured as for a fresh suggestion (:mod:`videocolor.refs.suggest`), with its
 painted frames kept in every set of keyframes. The K additions are chosen one at a time over the
-whole reel: each is the candidate that raises the reel's worth (:mod:`videocolor.refs.worth`,
-summed over frames, so a long shot counts for its length) the most, except that every shot
-without a keyframe gets one before any shot gets more. Each addition says why, and the frames
-that are weakest now are kept with the part of the picture no painted keyframe reaches, for the
-contact sheet.
+whole reel: each is the candidate that lowers the reel's expected colour loss
+(:mod:`videocolor.refs.worth`, summed over frames, so a long shot counts for its length) the
+most, except that every shot without a keyframe gets one before any shot gets more. Each
+addition says why, and the frames that are weakest now are kept with the part of the picture no
+painted keyframe reaches, for the contact sheet.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class WeakFrame:
 
     frame: int
     shot: int
-    worth: float
+    loss: float  # expected colour loss, dB
     coverage: float
     grey: np.ndarray
     unreached: np.ndarray
@@ -59,8 +59,8 @@ class Additions:
     painted: tuple[int, ...]
     keyframes: tuple[Keyframe, ...]
     weakest: tuple[WeakFrame, ...]
-    worth_before: float  # mean worth of the reel's frames with the painted keyframes
-    worth_after: float  # ... and with the additions
+    loss_before: float  # mean expected loss of the reel's frames with the painted keyframes, dB
+    loss_after: float  # ... and with the additions
 
 
 @dataclass
@@ -72,8 +72,8 @@ class _ShotState:
 
 def _weakest_frame(state: _ShotState, reach: ShotReach, frames: ShotFrames) -> WeakFrame:
     worth, shot = state.worth, state.shot
-    values = np.where(worth.scored, worth.values([]), np.inf)
-    position = int(np.argmin(values))
+    losses = np.where(worth.scored, worth.losses([]), -np.inf)
+    position = int(np.argmax(losses))
     painted = worth.painted
     grey = frames.small[position]
     size = (max(4, grey.shape[1] // 2), max(4, grey.shape[0] // 2))
@@ -86,7 +86,7 @@ def _weakest_frame(state: _ShotState, reach: ShotReach, frames: ShotFrames) -> W
     return WeakFrame(
         shot.start + position,
         shot.index,
-        float(values[position]),
+        float(losses[position]),
         float(worth.coverage([])[position]),
         grey,
         unreached,
@@ -107,11 +107,11 @@ def _plan(
 
 
 def _best_in(state: _ShotState) -> tuple[int, float] | None:
-    """The shot's best next addition and how much it raises the shot's summed worth."""
+    """The shot's best next addition and how much it lowers the shot's summed loss."""
     best = state.worth.best_addition(state.added)
     if best is None:
         return None
-    return best[0], best[1] - state.worth.total(state.added)
+    return best[0], state.worth.total(state.added) - best[1]
 
 
 def suggest_additions(
@@ -125,7 +125,7 @@ def suggest_additions(
     progress: bool = False,
     weakest: int = 8,
 ) -> Additions:
-    """The ``count`` frames of ``source`` whose painting raises its worth the most, given the
+    """The ``count`` frames of ``source`` whose painting lowers its expected loss most, given the
     ``painted`` frames, and the ``weakest`` frames as the painted ones leave them."""
     if shots is None:
         shots = list(detect_shots(source, fps=fps, progress=progress))
@@ -193,7 +193,7 @@ def suggest_additions(
         frame_count,
         tuple(sorted(painted)),
         tuple(sorted(keyframes, key=lambda k: k.frame)),
-        tuple(sorted(weak, key=lambda w: w.worth)[:weakest]),
+        tuple(sorted(weak, key=lambda w: -w.loss)[:weakest]),
         before / max(scored, 1),
         after / max(scored, 1),
     )

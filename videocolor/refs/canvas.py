@@ -188,7 +188,11 @@ def _additions_sheet(additions: Additions, thumbnails: dict[int, np.ndarray]) ->
     weak = tuple(
         Tile(
             _unreached_overlay(w),
-            (f"frame {w.frame} (shot {w.shot})", f"{w.coverage:.0%} reached", "magenta: guessed"),
+            (
+                f"frame {w.frame} (shot {w.shot})",
+                f"{w.coverage:.0%} reached, -{w.loss:.1f} dB",
+                "magenta: guessed",
+            ),
         )
         for w in additions.weakest
     )
@@ -198,8 +202,8 @@ def _additions_sheet(additions: Additions, thumbnails: dict[int, np.ndarray]) ->
     ]
     title = (
         f"{additions.source.name}: {len(additions.keyframes)} keyframes to add to "
-        f"{len(additions.painted)} painted (worth {additions.worth_before:.2f} -> "
-        f"{additions.worth_after:.2f})"
+        f"{len(additions.painted)} painted (expected colour loss {additions.loss_before:.1f} -> "
+        f"{additions.loss_after:.1f} dB a frame)"
     )
     aspect = additions.info.width / additions.info.height
     return draw_contact_sheet(title, rows, aspect, tile_width=_TILE_WIDTH)
@@ -216,8 +220,8 @@ def _additions_manifest(additions: Additions) -> Manifest:
         "frame_count": additions.frame_count,
         "frame_rate": str(rate),
         "painted": list(additions.painted),
-        "worth_before": round(additions.worth_before, 4),
-        "worth_after": round(additions.worth_after, 4),
+        "expected_loss_db_before": round(additions.loss_before, 3),
+        "expected_loss_db_after": round(additions.loss_after, 3),
         "weakest": [
             {"frame": w.frame, "shot": w.shot, "reached": round(w.coverage, 3)}
             for w in additions.weakest

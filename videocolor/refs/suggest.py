@@ -208,7 +208,7 @@ def _choose(worth: ShotWorth, count: int | None, settings: SuggestSettings) -> l
     if not keys:
         return keys
     starts = [keys, _even(worth, len(keys))]
-    return max((worth.refine(start) for start in starts), key=worth.total)
+    return min((worth.refine(start) for start in starts), key=worth.total)
 
 
 def reason_for(gain: Gain | None, shot: Shot, worth: ShotWorth, key: int) -> str:
