@@ -21,7 +21,7 @@ import numpy as np
 
 from videocolor.io import StreamInfo, open_source
 from videocolor.progress import Reporter
-from videocolor.refs.coverage import CoverageStep
+from videocolor.refs.coverage import CoverageStep, walk_size
 from videocolor.refs.reach import ShotReach, candidate_positions
 from videocolor.refs.suggest import (
     HORIZON_SECONDS,
@@ -76,8 +76,8 @@ def _weakest_frame(state: _ShotState, reach: ShotReach, frames: ShotFrames) -> W
     position = int(np.argmax(losses))
     painted = worth.painted
     grey = frames.small[position]
-    size = (max(4, grey.shape[1] // 2), max(4, grey.shape[0] // 2))
-    covered = np.zeros((size[1], size[0]), np.uint8)
+    width, height = walk_size((grey.shape[1], grey.shape[0]))
+    covered = np.zeros((height, width), np.uint8)
     for side in [k for k in painted if k <= position][-1:] + [k for k in painted if k >= position][
         :1
     ]:
