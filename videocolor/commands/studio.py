@@ -17,6 +17,7 @@ from pathlib import Path
 
 from videocolor.commands.arguments import add_input_arguments
 from videocolor.errors import StudioError
+from videocolor.io import open_source
 
 log = logging.getLogger("videocolor")
 
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     uvicorn, create_app = _web_stack()
     from videocolor.studio.session import Studio
 
+    with open_source(args.input, args.fps):  # a missing or broken reel is the first error
+        pass
     host = args.host or "127.0.0.1"
     sock = bind(host, args.port)  # before the analysis: a taken port fails in a second
     token = secrets.token_urlsafe(24) if args.host else None

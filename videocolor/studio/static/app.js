@@ -60,9 +60,7 @@ function paintedItem(painted) {
   const item = el("li", { class: "painted", "data-frame": painted.frame },
     el("span", { class: `badge ${painted.status}` }, painted.status), ` frame ${painted.frame} `,
     el("span", { class: "meta" }, painted.used ? `(${painted.origin})` : "(not used)"));
-  if (painted.used) {
-    item.append(" ", el("a", { href: withToken(`/api/refs/${painted.frame}/image`), target: "_blank" }, "view"));
-  }
+  item.append(" ", el("a", { href: withToken(`/api/refs/${painted.frame}/image`), target: "_blank" }, "view"));
   for (const finding of painted.findings) {
     item.append(el("span", { class: "finding" }, `${finding.level}: ${finding.message}`));
   }
