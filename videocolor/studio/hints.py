@@ -21,7 +21,7 @@ from videocolor.studio.pictures import colour_rgb
 
 #: A hint's radius as a share of the frame's height: a few pixels at the network's resolution,
 #: the size of the patches it was trained with.
-HINT_RADIUS = 0.012
+HINT_RADIUS = 0.02
 
 
 @dataclass(frozen=True)
