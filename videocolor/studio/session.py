@@ -102,10 +102,15 @@ class Studio:
         self.suggested: list[Suggested] = suggest(self.reel, self.shots, fps=fps, progress=progress)
         self.frames = ReelFrames(self.reel, self.info, self.shots.frame_count, fps)
         self.network = network or ColorNetwork()
+        # Previews trade the keyframe matcher and the finest flow for a first frame within
+        # seconds; renders keep the full engine.
         self.engine = EngineSettings(
-            PREVIEW_LINES, PropagationSettings(flow_preset="fast"), network=self.network
+            PREVIEW_LINES,
+            PropagationSettings(flow_preset="fast", match_every=0),
+            network=self.network,
         )
         self.painted: dict[int, Painted] = {}
+        self._hint_lumas: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
         self._write_thumbnails()
         self._check_folder()
@@ -241,7 +246,10 @@ class Studio:
     def hinted(self, frame: int, hints: list[PointHint]) -> bytes:
         """The frame at the preview resolution coloured by the network from point hints (JPEG)."""
         self.check_frame(frame)
-        luma = shrink(self.frames.luma(frame))
+        luma = self._hint_lumas.get(frame)
+        if luma is None:  # each click recolours the same frame: decode it once
+            luma = shrink(self.frames.luma(frame))
+            self._hint_lumas = {frame: luma}
         return encode(to_8bit(colour_with_hints(self.network, luma, hints)))
 
     def save_hinted(self, frame: int, hints: list[PointHint]) -> Painted:
