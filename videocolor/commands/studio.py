@@ -12,6 +12,7 @@ import errno
 import logging
 import secrets
 import socket
+import sys
 import webbrowser
 from pathlib import Path
 
@@ -116,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
         config = uvicorn.Config(create_app(studio, token=token), log_level="warning")
         try:
             uvicorn.Server(config).run(sockets=[sock])
+        except KeyboardInterrupt:  # Ctrl-C is how a studio ends, not a failure
+            print("videocolor studio stopped (a render under way stops too; starting it again "
+                  "resumes it)", file=sys.stderr)  # fmt: skip
         finally:
             studio.close()
     finally:
