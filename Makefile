@@ -1,5 +1,6 @@
 # Both entry points set everything up themselves on a fresh machine and are fast the second time.
-# ffmpeg and MLT's melt (the editors' hand-off is tested against it) come from Debian's packages.
+# ffmpeg, MLT's melt (the editors' hand-off is tested against it) and headless Chromium with its
+# WebDriver (the studio's browser test) come from Debian's packages.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,10 +20,11 @@ setup: $(STAMP) $(CLASSIFIER)
 # Exact versions from the lock (torch's CPU build included), then the project itself without
 # resolving anything again, so a fresh clone installs what the tests passed with.
 $(STAMP): pyproject.toml $(LOCK)
-	@for tool in ffmpeg melt; do command -v $$tool >/dev/null 2>&1 || { \
+	@for pair in ffmpeg:ffmpeg melt:melt chromium:chromium chromedriver:chromium-driver; do \
+	  tool=$${pair%%:*}; package=$${pair#*:}; command -v $$tool >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing $$tool (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null; \
+	    echo "installing $$package (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$package >/dev/null; \
 	  else echo "warning: no $$tool binary and no apt-get: the $$tool tests will be skipped"; fi; }; \
 	done
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

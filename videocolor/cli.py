@@ -21,6 +21,7 @@ from videocolor.errors import VideocolorError
 from videocolor.io.safe_output import disk_full, is_disk_full
 from videocolor.jobs.folder import JobFolder
 from videocolor.memory.allocator import reuse_freed_memory
+from videocolor.progress import report_to_file
 from videocolor.stopping import Interrupted, stop_on_signals
 
 log = logging.getLogger("videocolor")
@@ -34,6 +35,12 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"videocolor {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument(
+        "--progress-json",
+        type=Path,
+        metavar="FILE",
+        help="also append progress to FILE as JSON lines (for programs that run videocolor)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(subparsers)
@@ -87,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
+    report_to_file(args.progress_json)
     reuse_freed_memory()
     try:
         with stop_on_signals():

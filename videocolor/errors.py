@@ -47,3 +47,8 @@ class DiskFullError(OutputError):
 
 class ClusterError(VideocolorError, RuntimeError):
     """A Ray cluster that cannot be used: not installed, unreachable, or a task that failed."""
+
+
+class StudioError(VideocolorError, OSError):
+    """The studio's web server cannot start (the port is taken, the address is not this
+    machine's)."""

@@ -11,6 +11,19 @@ from videocolor.commands import (
     refs,
     render,
     shots,
+    studio,
 )
 
-COMMAND_MODULES = (probe, grayscale, shots, refs, colorize, render, pipe, handoff, demo, bench)
+COMMAND_MODULES = (
+    probe,
+    grayscale,
+    shots,
+    refs,
+    colorize,
+    render,
+    pipe,
+    handoff,
+    demo,
+    bench,
+    studio,
+)

@@ -36,7 +36,8 @@ def canvas_name(frame: int) -> str:
     return f"{frame:06d}.png"
 
 
-def _canvas(luma_unit: np.ndarray, deep: bool) -> np.ndarray:
+def canvas_image(luma_unit: np.ndarray, deep: bool) -> np.ndarray:
+    """A frame's canvas to paint: Y' as RGB with R = G = B, full range, 16-bit when ``deep``."""
     scale, dtype = (65535.0, np.uint16) if deep else (255.0, np.uint8)
     grey = np.rint(np.clip(luma_unit, 0.0, 1.0) * scale).astype(dtype)
     return np.repeat(grey[..., None], 3, axis=-1)
@@ -56,7 +57,7 @@ def _write_canvases(
             if frame.index in wanted:
                 unit = frame.luma_unit(info.code_range)
                 path = folder / canvas_name(frame.index)
-                if not cv2.imwrite(str(path), _canvas(unit, deep)):
+                if not cv2.imwrite(str(path), canvas_image(unit, deep)):
                     raise OutputError(f"{path}: could not write the PNG")
                 small = cv2.resize(unit, size, interpolation=cv2.INTER_AREA)
                 thumbnails[frame.index] = np.rint(small * 255.0).astype(np.uint8)
