@@ -122,7 +122,9 @@ def test_a_colourists_session_in_the_browser(server, browser: WebDriver, artefac
         "return arguments[0].complete && arguments[0].naturalWidth > 0",
         c.find_element(By.TAG_NAME, "img")) for c in cards))  # fmt: skip
     assert "frames 8\N{EN DASH}15" in cards[1].text and "cut in" in cards[1].text
-    assert "first keyframe" in cards[0].find_element(By.CSS_SELECTOR, ".suggested").text
+    assert (
+        "reaches the most of its shot" in cards[0].find_element(By.CSS_SELECTOR, ".suggested").text
+    )
     save(browser.find_element(By.ID, "shots-section"), artefacts, "studio-shots.png")
 
     # a painted keyframe dropped in: checked, then listed as used

@@ -141,6 +141,8 @@ def suggest_additions(
         current = ShotFrames(next(pending), size)
         with Reporter("weighing keyframes", shots[-1].end, enabled=progress) as reporter:
             for frame in opened:
+                if frame.index < current.shot.start:  # shots given for part of the video
+                    continue
                 current.add(frame.luma_unit(info.code_range))
                 reporter.advance()
                 if current.count == current.shot.length:

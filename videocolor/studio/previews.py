@@ -3,9 +3,10 @@
 The engine runs as it does in a render (:func:`videocolor.engine.clip.propagate_working`: the
 shot's painted keyframes, or the network's automatic keyframe when it has none), on frames shrunk
 to :data:`videocolor.studio.pictures.PREVIEW_LINES`. Its finishing step is wrapped to keep each
-frame's fused confidence, which becomes the overlay of where the colour is unsure; the frame
-where it is least sure is where to paint next. Each frame is written as soon as the engine
-delivers it, so the page shows the first ones while the rest are coloured.
+frame's fused confidence, which becomes the overlay of where the colour is unsure; where to
+paint next is the frame ``refs suggest --add 1`` would propose for the shot. Each frame is
+written as soon as the engine delivers it, so the page shows the first ones while the rest are
+coloured.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from videocolor.engine.shot import classical_finish
 from videocolor.shots.shot import Shot
 from videocolor.studio.frames import ReelFrames
 from videocolor.studio.pictures import colour_rgb, encode, grey_rgb, shrink, to_8bit, unsure_overlay
+from videocolor.studio.suggestions import Suggested
 
 log = logging.getLogger("videocolor")
 
@@ -58,6 +61,8 @@ class ShotPreview:
         self.keyframes: list[int] = []
         self.automatic = False
         self.first_frame_s: float | None = None
+        #: Where painting would help the shot most (step 11's suggestion), once measured.
+        self.next_keyframe: Suggested | None = None
         self._frames: list[PreviewFrame] = []
         self._lock = threading.Lock()
 
@@ -88,21 +93,26 @@ class ShotPreview:
         }
 
     def _paint_next(self, frames: list[PreviewFrame]) -> dict[str, object] | None:
-        candidates = [f for f in frames if f.frame not in set(self.keyframes)]
-        if not candidates:
+        suggested = self.next_keyframe
+        if suggested is None:
             return None
-        worst = min(candidates, key=lambda f: f.confidence)
+        shown = next((f for f in frames if f.frame == suggested.frame), None)
         return {
-            "frame": worst.frame,
-            "confidence": round(worst.confidence, 3),
-            "reason": f"the colour is least sure here (mean confidence {worst.confidence:.2f})",
+            "frame": suggested.frame,
+            "confidence": None if shown is None else round(shown.confidence, 3),
+            "reason": suggested.reason,
         }
 
     def run(
-        self, frames: ReelFrames, references: dict[int, np.ndarray], settings: EngineSettings
+        self,
+        frames: ReelFrames,
+        references: dict[int, np.ndarray],
+        settings: EngineSettings,
+        suggest_next: Callable[[], Suggested | None] | None = None,
     ) -> None:
         """Colour the shot from ``references`` (frame → R'G'B' in [0, 1], any size; none: the
-        network's automatic keyframe) and write every frame's pictures as it comes."""
+        network's automatic keyframe) and write every frame's pictures as it comes; then ask
+        ``suggest_next`` where to paint next, before the preview counts as done."""
         started = time.monotonic()
         self.state = "running"
         try:
@@ -133,6 +143,8 @@ class ShotPreview:
                 self._write(shot.start + position, lumas[position], ab, confidences[position])
                 if self.first_frame_s is None:
                     self.first_frame_s = time.monotonic() - started
+            if suggest_next is not None:
+                self.next_keyframe = suggest_next()
             self.state = "done"
         except Exception as error:  # shown on the page; the server carries on
             log.warning("preview of shot %d failed: %s", self.shot.index, error)

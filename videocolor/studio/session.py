@@ -35,7 +35,7 @@ from videocolor.studio.hints import PointHint, colour_with_hints
 from videocolor.studio.jobs import RenderJob, RenderRequest, Renders
 from videocolor.studio.pictures import PREVIEW_LINES, encode, shrink, to_8bit
 from videocolor.studio.previews import ShotPreview
-from videocolor.studio.suggestions import Suggested, suggest
+from videocolor.studio.suggestions import Suggested, paint_next, suggest
 from videocolor.studio.workspace import Workspace
 
 log = logging.getLogger("videocolor")
@@ -287,7 +287,12 @@ class Studio:
             for p in self._painted_in(shot)
             if p.used and p.reference is not None
         }
-        self._preview_worker.submit(preview.run, self.frames, references, self.engine)
+        shot_references = sorted(references)
+
+        def suggest_next() -> Suggested | None:
+            return paint_next(self.reel, shot, shot_references, fps=self.fps)
+
+        self._preview_worker.submit(preview.run, self.frames, references, self.engine, suggest_next)
         return preview
 
     def preview(self, index: int) -> dict[str, object]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from videocolor.refs.additions import suggest_additions
 from videocolor.refs.suggest import suggest_keyframes
 from videocolor.shots.shot import Shot
 
@@ -31,3 +32,12 @@ def suggest(
     suggestion = suggest_keyframes(reel, shots=list(shots), fps=fps, progress=progress)
     found = [Suggested(k.frame, k.shot, k.reason) for k in suggestion.keyframes]
     return sorted(found, key=lambda s: s.frame)
+
+
+def paint_next(
+    reel: Path, shot: Shot, painted: Sequence[int], *, fps: Fraction | None = None
+) -> Suggested | None:
+    """The frame of ``shot`` whose painting would help it most beside the ``painted`` ones."""
+    additions = suggest_additions(reel, painted, 1, shots=[shot], fps=fps)
+    found = [Suggested(k.frame, k.shot, k.reason) for k in additions.keyframes]
+    return found[0] if found else None
