@@ -49,7 +49,7 @@ class SeriesBuilder:
     """Feed signatures in frame order with :meth:`add`, then take :meth:`arrays`.
 
     Values are kept in ``array('f')`` columns, 4 bytes each: a two-hour film at 24 fps costs
-    about 7 MB.
+    about 9 MB.
     """
 
     def __init__(self, settings: DetectorSettings) -> None:

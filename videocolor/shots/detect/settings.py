@@ -23,15 +23,17 @@ class DetectorSettings:
     black_gap: int = 3  # black runs this close are one fade (a flash of grain between them)
     fade_reach: int = 48  # longest fade in or out, frames
     # half-spans k of the comparisons that see dissolves: frames t - k and t + k straddle
-    # dissolves of up to about 2k frames (16 and 48: half a second to two seconds at 24 fps)
-    spans: tuple[int, ...] = (8, 24)
+    # dissolves of up to about 2k frames (16 to 48: half a second to two seconds at 24 fps); a
+    # span is blind within k frames of another transition, so the middle one sees dissolves of
+    # 16 to 32 frames that lie too close to a cut or fade for the long one
+    spans: tuple[int, ...] = (8, 12, 24)
     dissolve_structure: float = 0.35  # layout change across a dissolve, frames 2k apart
     # tone change across a dissolve, frames 2k apart: 0.12 missed 6 of 24 dissolves between
     # similar-toned clips on the tuning half of tests/shot_reels.py; 0.04-0.10 all find them
     dissolve_tone: float = 0.08
     # for each half-span, how much better the middle frame must fit a cross-fade of the ends than
-    # an area mix (see measures.mix_ratio); the long span sees more motion and needs more
-    dissolve_mix: tuple[float, ...] = (0.4, 0.25)
+    # an area mix (see measures.mix_ratio); a longer span sees more motion and needs more
+    dissolve_mix: tuple[float, ...] = (0.4, 0.35, 0.25)
     min_shot: int = 4  # of two cuts closer than this, only the stronger is kept
 
     def __post_init__(self) -> None:
