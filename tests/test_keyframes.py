@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
 from skimage import data as skdata
 
+from tests.clips import make_video
 from videocolor.bench.protocol import even_frames, parse_protocol, parse_protocols
 from videocolor.cli import main
 from videocolor.errors import VideocolorError
@@ -33,15 +33,14 @@ def _crop(x: float) -> np.ndarray:
 
 
 def _encode(path: Path, frames: list[np.ndarray]) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=24, options={"crf": "14"})
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        for i, rgb in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path
+    return make_video(
+        path,
+        frames=len(frames),
+        width=WIDTH,
+        height=HEIGHT,
+        codec_options={"crf": "14"},
+        picture=lambda index, _width, _height: frames[index],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,8 @@ so a script can stop before colouring from a wrong reference.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +20,7 @@ from videocolor.errors import VideocolorError
 from videocolor.refs.canvas import CONTACT_SHEET, suggest_more_references, suggest_references
 from videocolor.refs.check import ReferenceReport, check_references
 from videocolor.refs.reference import read_references
-from videocolor.refs.suggest import SuggestSettings
+from videocolor.refs.suggest import Keyframe, SuggestSettings
 from videocolor.shots.shot import timecode
 
 _STYLE = {"OK": "green", "WARN": "yellow", "ERROR": "bold red"}
@@ -121,35 +123,47 @@ def run_add(args: argparse.Namespace) -> int:
         fps=args.fps,
         progress=not args.quiet,
     )
-    keyframes = additions.keyframes
+    summary = {
+        "painted": list(additions.painted),
+        "expected_loss_db_before": round(additions.loss_before, 3),
+        "expected_loss_db_after": round(additions.loss_after, 3),
+    }
+    title = f"keyframes to paint next in {args.input} ({len(painted)} painted)"
+    _report(args, additions.keyframes, additions.frame_rate, title, summary)
+    if not args.json:
+        print(
+            f"wrote {len(additions.keyframes)} keyframes to add to {len(painted)} painted in "
+            f"{args.output} (contact sheet of the weakest frames: {args.output / CONTACT_SHEET})"
+        )
+    return 0
+
+
+def _report(
+    args: argparse.Namespace,
+    keyframes: Sequence[Keyframe],
+    rate: Fraction,
+    title: str,
+    summary: dict[str, object],
+) -> None:
+    """The keyframes written: JSON on stdout with ``--json``, else a table unless ``--quiet``."""
     if args.json:
+        rows = [{"frame": k.frame, "shot": k.shot, "reason": k.reason} for k in keyframes]
+        contact_sheet = str(args.output / CONTACT_SHEET)
         print_json(
             {
                 "output": str(args.output),
-                "painted": list(additions.painted),
-                "keyframes": [
-                    {"frame": k.frame, "shot": k.shot, "reason": k.reason} for k in keyframes
-                ],
-                "expected_loss_db_before": round(additions.loss_before, 3),
-                "expected_loss_db_after": round(additions.loss_after, 3),
-                "contact_sheet": str(args.output / CONTACT_SHEET),
+                **summary,
+                "keyframes": rows,
+                "contact_sheet": contact_sheet,
             }
         )
-        return 0
-    if not args.quiet:
-        table = Table(title=f"keyframes to paint next in {args.input} ({len(painted)} painted)")
+    elif not args.quiet:
+        table = Table(title=title)
         for column in ("shot", "frame", "timecode", "why"):
             table.add_column(column)
         for k in keyframes:
-            table.add_row(
-                str(k.shot), str(k.frame), timecode(k.frame, additions.frame_rate), k.reason
-            )
+            table.add_row(str(k.shot), str(k.frame), timecode(k.frame, rate), k.reason)
         Console().print(table)
-    print(
-        f"wrote {len(keyframes)} keyframes to add to {len(painted)} painted in {args.output} "
-        f"(contact sheet of the weakest frames: {args.output / CONTACT_SHEET})"
-    )
-    return 0
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -166,32 +180,14 @@ def run_suggest(args: argparse.Namespace) -> int:
         fps=args.fps,
         progress=not args.quiet,
     )
-    keyframes = suggestion.keyframes
-    if args.json:
-        print_json(
-            {
-                "output": str(args.output),
-                "shots": len(suggestion.plans),
-                "keyframes": [
-                    {"frame": k.frame, "shot": k.shot, "reason": k.reason} for k in keyframes
-                ],
-                "contact_sheet": str(args.output / CONTACT_SHEET),
-            }
+    title = f"keyframes to paint in {args.input}"
+    summary = {"shots": len(suggestion.plans)}
+    _report(args, suggestion.keyframes, suggestion.frame_rate, title, summary)
+    if not args.json:
+        print(
+            f"wrote {len(suggestion.keyframes)} keyframes for {len(suggestion.plans)} shots to "
+            f"{args.output} (contact sheet: {args.output / CONTACT_SHEET})"
         )
-        return 0
-    if not args.quiet:
-        table = Table(title=f"keyframes to paint in {args.input}")
-        for column in ("shot", "frame", "timecode", "why"):
-            table.add_column(column)
-        for k in keyframes:
-            table.add_row(
-                str(k.shot), str(k.frame), timecode(k.frame, suggestion.frame_rate), k.reason
-            )
-        Console().print(table)
-    print(
-        f"wrote {len(keyframes)} keyframes for {len(suggestion.plans)} shots to {args.output} "
-        f"(contact sheet: {args.output / CONTACT_SHEET})"
-    )
     return 0
 
 

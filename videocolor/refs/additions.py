@@ -19,16 +19,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from videocolor.io import StreamInfo, open_source
-from videocolor.progress import Reporter
+from videocolor.io import StreamInfo
 from videocolor.refs.coverage import CoverageStep, walk_size
 from videocolor.refs.reach import ShotReach, candidate_positions
 from videocolor.refs.suggest import (
-    HORIZON_SECONDS,
     Keyframe,
     ShotFrames,
     fit_to_paint,
-    flow_size,
+    read_shots,
     reason_for,
     scored_positions,
 )
@@ -132,27 +130,13 @@ def suggest_additions(
     step = CoverageStep()
     states: list[_ShotState] = []
     weak: list[WeakFrame] = []
-    with open_source(source, fps) as opened:
-        info = opened.info
-        rate = info.frame_rate or fps or Fraction(24)
-        horizon = max(1, round(rate * HORIZON_SECONDS))
-        size = flow_size(info.width, info.height, flow_width)
-        pending = iter(shots)
-        current = ShotFrames(next(pending), size)
-        with Reporter("weighing keyframes", shots[-1].end, enabled=progress) as reporter:
-            for frame in opened:
-                if frame.index < current.shot.start:  # shots given for part of the video
-                    continue
-                current.add(frame.luma_unit(info.code_range))
-                reporter.advance()
-                if current.count == current.shot.length:
-                    state, weakest_here = _plan(current, painted, step, horizon)
-                    states.append(state)
-                    weak.append(weakest_here)
-                    upcoming = next(pending, None)
-                    if upcoming is None:
-                        break
-                    current = ShotFrames(upcoming, size)
+    for reel, frames in read_shots(
+        source, shots, flow_width=flow_width, fps=fps, label="weighing keyframes", progress=progress
+    ):
+        state, weakest_here = _plan(frames, painted, step, reel.horizon)
+        states.append(state)
+        weak.append(weakest_here)
+    info, rate = reel.info, reel.frame_rate
     scored = sum(int(s.worth.scored.sum()) for s in states)
     before = sum(s.worth.total([]) for s in states)
     options = {i: _best_in(s) for i, s in enumerate(states)}

@@ -13,8 +13,10 @@ The folder appears whole or not at all (:class:`videocolor.io.safe_output.Atomic
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -25,7 +27,7 @@ from videocolor.io.safe_output import AtomicOutput
 from videocolor.refs.additions import Additions, WeakFrame, suggest_additions
 from videocolor.refs.contact_sheet import SheetRow, Tile, draw_contact_sheet
 from videocolor.refs.manifest import Manifest, ManifestEntry, write_manifest
-from videocolor.refs.suggest import Suggestion, SuggestSettings, suggest_keyframes
+from videocolor.refs.suggest import Keyframe, Suggestion, SuggestSettings, suggest_keyframes
 from videocolor.shots.shot import Shot, timecode
 
 CONTACT_SHEET = "contact_sheet.png"
@@ -104,10 +106,7 @@ def _sheet(suggestion: Suggestion, thumbnails: dict[int, np.ndarray]) -> np.ndar
 
 def _manifest(suggestion: Suggestion) -> Manifest:
     rate = suggestion.frame_rate
-    entries = tuple(
-        ManifestEntry(canvas_name(k.frame), k.frame, k.shot, timecode(k.frame, rate), k.reason)
-        for k in suggestion.keyframes
-    )
+    entries = _entries(suggestion.keyframes, rate)
     settings = suggestion.settings
     shots = [
         {
@@ -132,6 +131,43 @@ def _manifest(suggestion: Suggestion) -> Manifest:
     return Manifest(entries, CONTACT_SHEET, extra)
 
 
+Chosen = TypeVar("Chosen", Suggestion, Additions)
+
+
+def _entries(keyframes: Sequence[Keyframe], rate: Fraction) -> tuple[ManifestEntry, ...]:
+    return tuple(
+        ManifestEntry(canvas_name(k.frame), k.frame, k.shot, timecode(k.frame, rate), k.reason)
+        for k in keyframes
+    )
+
+
+def _write_folder(
+    source: str | Path,
+    folder: str | Path,
+    overwrite: bool,
+    choose: Callable[[], Chosen],
+    manifest: Callable[[Chosen], Manifest],
+    sheet: Callable[[Chosen, dict[int, np.ndarray]], np.ndarray],
+) -> Chosen:
+    """Choose keyframes and write their canvases, manifest and contact sheet to ``folder``,
+    which is checked before any work starts and written under a temporary name."""
+    output = AtomicOutput(folder, inputs=(Path(source),), overwrite=overwrite, is_dir=True)
+    try:
+        chosen = choose()
+        wanted = {k.frame for k in chosen.keyframes}
+        thumbnails = _write_canvases(
+            chosen.source, chosen.info, chosen.frame_rate, wanted, output.temp
+        )
+        write_manifest(output.temp, manifest(chosen))
+        if not cv2.imwrite(str(output.temp / CONTACT_SHEET), sheet(chosen, thumbnails)):
+            raise OutputError(f"{output.temp / CONTACT_SHEET}: could not write the PNG")
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+    return chosen
+
+
 def suggest_references(
     source: str | Path,
     refdir: str | Path,
@@ -146,24 +182,13 @@ def suggest_references(
 
     The output folder is checked before any work starts and written under a temporary name.
     """
-    output = AtomicOutput(refdir, inputs=(Path(source),), overwrite=overwrite, is_dir=True)
-    try:
-        suggestion = suggest_keyframes(
+
+    def choose() -> Suggestion:
+        return suggest_keyframes(
             source, shots=shots, settings=settings or SuggestSettings(), fps=fps, progress=progress
         )
-        wanted = {k.frame for k in suggestion.keyframes}
-        thumbnails = _write_canvases(
-            suggestion.source, suggestion.info, suggestion.frame_rate, wanted, output.temp
-        )
-        write_manifest(output.temp, _manifest(suggestion))
-        sheet = _sheet(suggestion, thumbnails)
-        if not cv2.imwrite(str(output.temp / CONTACT_SHEET), sheet):
-            raise OutputError(f"{output.temp / CONTACT_SHEET}: could not write the PNG")
-    except BaseException:
-        output.discard()
-        raise
-    output.commit()
-    return suggestion
+
+    return _write_folder(source, refdir, overwrite, choose, _manifest, _sheet)
 
 
 def _unreached_overlay(weak: WeakFrame) -> np.ndarray:
@@ -212,10 +237,7 @@ def _additions_sheet(additions: Additions, thumbnails: dict[int, np.ndarray]) ->
 
 def _additions_manifest(additions: Additions) -> Manifest:
     rate = additions.frame_rate
-    entries = tuple(
-        ManifestEntry(canvas_name(k.frame), k.frame, k.shot, timecode(k.frame, rate), k.reason)
-        for k in additions.keyframes
-    )
+    entries = _entries(additions.keyframes, rate)
     extra = {
         "source": str(additions.source),
         "frame_count": additions.frame_count,
@@ -244,21 +266,8 @@ def suggest_more_references(
 ) -> Additions:
     """Choose ``count`` frames to paint next beside the ``painted`` ones and write them, with
     their manifest and a contact sheet of the weakest frames, to ``outdir``."""
-    output = AtomicOutput(outdir, inputs=(Path(source),), overwrite=overwrite, is_dir=True)
-    try:
-        additions = suggest_additions(
-            source, painted, count, shots=shots, fps=fps, progress=progress
-        )
-        wanted = {k.frame for k in additions.keyframes}
-        thumbnails = _write_canvases(
-            additions.source, additions.info, additions.frame_rate, wanted, output.temp
-        )
-        write_manifest(output.temp, _additions_manifest(additions))
-        sheet = _additions_sheet(additions, thumbnails)
-        if not cv2.imwrite(str(output.temp / CONTACT_SHEET), sheet):
-            raise OutputError(f"{output.temp / CONTACT_SHEET}: could not write the PNG")
-    except BaseException:
-        output.discard()
-        raise
-    output.commit()
-    return additions
+
+    def choose() -> Additions:
+        return suggest_additions(source, painted, count, shots=shots, fps=fps, progress=progress)
+
+    return _write_folder(source, outdir, overwrite, choose, _additions_manifest, _additions_sheet)

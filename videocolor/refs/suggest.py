@@ -19,7 +19,7 @@ buffered there (disk-backed when long), never at full resolution.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -258,6 +258,50 @@ def flow_size(width: int, height: int, flow_width: int) -> tuple[int, int]:
     return scaled, max(8, round(height * scaled / width))
 
 
+@dataclass(frozen=True)
+class Reel:
+    """What choosing keyframes needs to know of the source as a whole."""
+
+    info: StreamInfo
+    frame_rate: Fraction
+    horizon: int  # frames a coverage walk may go from its keyframe
+
+
+def read_shots(
+    source: str | Path,
+    shots: Sequence[Shot],
+    *,
+    flow_width: int,
+    fps: Fraction | None,
+    label: str,
+    progress: bool,
+) -> Iterator[tuple[Reel, ShotFrames]]:
+    """Decode ``source`` once and yield each shot's frames at the flow resolution as soon as the
+    shot is complete (the last one cut short where decoding stops early)."""
+    with open_source(source, fps) as opened:
+        info = opened.info
+        rate = info.frame_rate or fps or Fraction(24)
+        reel = Reel(info, rate, max(1, round(rate * HORIZON_SECONDS)))
+        size = flow_size(info.width, info.height, flow_width)
+        pending = iter(shots)
+        current = ShotFrames(next(pending), size)
+        with Reporter(label, shots[-1].end, enabled=progress) as reporter:
+            for frame in opened:
+                if frame.index < current.shot.start:  # shots given for part of the video
+                    continue
+                current.add(frame.luma_unit(info.code_range))
+                reporter.advance()
+                if current.count == current.shot.length:
+                    yield reel, current
+                    upcoming = next(pending, None)
+                    if upcoming is None:
+                        return
+                    current = ShotFrames(upcoming, size)
+        if current.count:
+            current.shot = replace(current.shot, end=current.shot.start + current.count)
+            yield reel, current
+
+
 def suggest_keyframes(
     source: str | Path,
     *,
@@ -271,27 +315,15 @@ def suggest_keyframes(
         shots = list(detect_shots(source, fps=fps, progress=progress))
     step = CoverageStep()
     plans: list[ShotPlan] = []
-    with open_source(source, fps) as opened:
-        info = opened.info
-        rate = info.frame_rate or fps or Fraction(24)
-        horizon = max(1, round(rate * HORIZON_SECONDS))
-        size = flow_size(info.width, info.height, settings.flow_width)
-        pending = iter(shots)
-        current = ShotFrames(next(pending), size)
-        with Reporter("choosing keyframes", shots[-1].end, enabled=progress) as reporter:
-            for frame in opened:
-                if frame.index < current.shot.start:  # shots given for part of the video
-                    continue
-                current.add(frame.luma_unit(info.code_range))
-                reporter.advance()
-                if current.count == current.shot.length:
-                    plans.append(plan_shot(current, settings, step, horizon))
-                    upcoming = next(pending, None)
-                    if upcoming is None:
-                        break
-                    current = ShotFrames(upcoming, size)
-        if 0 < current.count < current.shot.length:  # decoding stopped early: plan what came
-            current.shot = replace(current.shot, end=current.shot.start + current.count)
-            plans.append(plan_shot(current, settings, step, horizon))
+    reel = None
+    for reel, frames in read_shots(
+        source,
+        shots,
+        flow_width=settings.flow_width,
+        fps=fps,
+        label="choosing keyframes",
+        progress=progress,
+    ):
+        plans.append(plan_shot(frames, settings, step, reel.horizon))
     frame_count = plans[-1].shot.end if plans else 0
-    return Suggestion(Path(source), info, rate, frame_count, tuple(plans), settings)
+    return Suggestion(Path(source), reel.info, reel.frame_rate, frame_count, tuple(plans), settings)
