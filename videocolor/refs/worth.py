@@ -98,7 +98,8 @@ class ShotWorth:
         left, right = self._sides([*self.painted, *keys], self._losses, np.inf)
         better = np.minimum(np.minimum(left, right), self.unreached_loss)
         both = np.isfinite(left) & np.isfinite(right)
-        bonus = TWO_SIDED_DB * np.exp(-np.abs(np.where(both, left - right, 0.0)) / TWO_SIDED_SCALE)
+        difference = np.subtract(left, right, out=np.zeros_like(left), where=both)
+        bonus = TWO_SIDED_DB * np.exp(-np.abs(difference) / TWO_SIDED_SCALE)
         return better - np.where(both, bonus, 0.0)
 
     def coverage(self, keys: Sequence[int]) -> np.ndarray:

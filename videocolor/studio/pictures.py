@@ -15,7 +15,7 @@ from videocolor.engine.clip import resize, work_size
 
 #: Lines of the preview resolution: hints and previews at this size answer within a second on a
 #: laptop CPU, and it is enough to judge colour.
-PREVIEW_LINES = 270
+PREVIEW_LINES = 240
 JPEG_QUALITY = 88
 
 
