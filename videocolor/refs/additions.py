@@ -26,8 +26,8 @@ from videocolor.refs.suggest import (
     Keyframe,
     ShotFrames,
     fit_to_paint,
+    keyframes_of,
     read_shots,
-    reason_for,
     scored_positions,
 )
 from videocolor.refs.worth import ShotWorth
@@ -159,19 +159,9 @@ def suggest_additions(
         if not state.added:
             continue
         state.added = state.worth.refine(state.added)
-        for key in state.added:
-            others = [k for k in state.added if k != key]
-            gain = state.worth.gain(others, key)
-            keyframes.append(
-                Keyframe(
-                    state.shot.start + key,
-                    state.shot.index,
-                    reason_for(gain, state.shot, state.worth, key),
-                    gain.reached,
-                )
-            )
+        keyframes += keyframes_of(state.shot, state.worth, state.added)
     after = sum(s.worth.total(s.added) for s in states)
-    frame_count = states[-1].shot.start + states[-1].worth.reach.length if states else 0
+    frame_count = states[-1].shot.end if states else 0
     return Additions(
         Path(source),
         info,

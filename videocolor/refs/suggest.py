@@ -237,20 +237,22 @@ def plan_shot(
     reach.release()
     worth = ShotWorth(reach, scored)
     chosen = _choose(worth, _count_for(shot, settings), settings)
+    lowest = float(worth.coverage(chosen)[scored].min()) if chosen else 0.0
+    return ShotPlan(shot, tuple(keyframes_of(shot, worth, chosen)), lowest)
+
+
+def keyframes_of(shot: Shot, worth: ShotWorth, chosen: Sequence[int]) -> list[Keyframe]:
+    """The ``chosen`` positions of ``shot`` as keyframes, each with why it is there beside the
+    others and the painted ones."""
     keys = []
     for key in chosen:
         others = [k for k in chosen if k != key]
-        gain = worth.gain(others, key) if others else None
+        gain = worth.gain(others, key) if others or worth.painted else None
+        reached = None if gain is None else gain.reached
         keys.append(
-            Keyframe(
-                shot.start + key,
-                shot.index,
-                reason_for(gain, shot, worth, key),
-                None if gain is None else gain.reached,
-            )
+            Keyframe(shot.start + key, shot.index, reason_for(gain, shot, worth, key), reached)
         )
-    lowest = float(worth.coverage(chosen)[scored].min()) if chosen else 0.0
-    return ShotPlan(shot, tuple(keys), lowest)
+    return keys
 
 
 def flow_size(width: int, height: int, flow_width: int) -> tuple[int, int]:
