@@ -17,8 +17,13 @@ import pytest
 from skimage import data as skdata
 
 from tests.clips import make_video
+from videocolor.bench.data import read_clip
+from videocolor.bench.methods import VIDEO_METHODS
+from videocolor.bench.metrics import fidelity
 from videocolor.bench.protocol import even_frames, parse_protocol, parse_protocols
+from videocolor.bench.render import compose, luma_codes, unit_luma
 from videocolor.cli import main
+from videocolor.color import default_matrix
 from videocolor.errors import VideocolorError
 from videocolor.refs.additions import suggest_additions
 from videocolor.refs.suggest import SuggestSettings, suggest_keyframes
@@ -78,19 +83,50 @@ def _frames(suggestion) -> list[int]:
 def test_budget_spreads_keyframes_over_a_steady_pan(
     steady_pan: Path, every: int, count: int
 ) -> None:
-    """Where every frame is reached alike, the keyframes sit near the centres of equal
-    stretches, as even spacing would put them."""
+    """Where every frame is reached alike, each equal stretch of the shot gets one keyframe."""
     settings = SuggestSettings(every=every)
     frames = _frames(suggest_keyframes(steady_pan, shots=[Shot(0, 0, 60)], settings=settings))
     assert len(frames) == count
-    assert np.abs(np.array(frames) - np.array(even_frames(60, count))).max() <= 0.25 * every
+    assert sorted(frame * count // 60 for frame in frames) == list(range(count))
 
 
-def test_budget_leans_towards_the_fast_half(still_then_fast: Path) -> None:
+def _colour_psnr(clip: Path, keys: list[int]) -> np.ndarray:
+    """Per-frame PSNR of the engine's colour for ``clip`` from its own colour at ``keys``."""
+    rgb = read_clip(clip)
+    matrix = default_matrix(rgb.shape[1])
+    codes = [luma_codes(frame, matrix) for frame in rgb]
+    refs = {k: rgb[k].astype(np.float32) / 255 for k in keys}
+    coloured = VIDEO_METHODS["videocolor"]([unit_luma(c) for c in codes], refs, matrix)
+    return np.array(
+        [
+            fidelity.psnr_from_mse(fidelity.mse(compose(codes[i], ab, matrix), rgb[i]))
+            for i, ab in enumerate(coloured)
+        ]
+    )
+
+
+def test_one_keyframe_goes_where_the_engine_colours_the_shot_best(steady_pan: Path) -> None:
+    """The engine smooths only the frames after a shot's last keyframe, so the frames before its
+    first one lose more: one keyframe for a steady pan belongs before the middle, and the shot
+    comes out better coloured from it than from the middle frame."""
+    settings = SuggestSettings(every=60)
+    (key,) = _frames(suggest_keyframes(steady_pan, shots=[Shot(0, 0, 60)], settings=settings))
+    assert key < 30
+    neither = [i for i in range(60) if i not in (key, 30)]
+    ours, middle = _colour_psnr(steady_pan, [key]), _colour_psnr(steady_pan, [30])
+    assert ours[neither].mean() > middle[neither].mean() + 1.0
+
+
+def test_budget_beats_even_spacing_where_the_pan_speeds_up(still_then_fast: Path) -> None:
+    """The engine colours the still-then-fast shot better from the suggested pair of keyframes
+    than from the evenly spaced one (20, 60)."""
     settings = SuggestSettings(every=40)
     frames = _frames(suggest_keyframes(still_then_fast, shots=[Shot(0, 0, 80)], settings=settings))
-    assert len(frames) == 2
-    assert sum(frames) / 2 > 44  # even spacing: 20 and 60
+    even = even_frames(80, 2)
+    assert len(frames) == 2 and frames != even
+    neither = [i for i in range(80) if i not in {*frames, *even}]
+    ours, theirs = _colour_psnr(still_then_fast, frames), _colour_psnr(still_then_fast, even)
+    assert ours[neither].mean() > theirs[neither].mean() + 0.3
 
 
 def test_flash_and_damaged_frames_are_never_proposed(flashed: Path) -> None:

@@ -20,16 +20,9 @@ import cv2
 import numpy as np
 
 from videocolor.io import StreamInfo
-from videocolor.refs.coverage import CoverageStep, walk_size
-from videocolor.refs.reach import ShotReach, candidate_positions
-from videocolor.refs.suggest import (
-    Keyframe,
-    ShotFrames,
-    fit_to_paint,
-    keyframes_of,
-    read_shots,
-    scored_positions,
-)
+from videocolor.refs.coverage import walk_size
+from videocolor.refs.reach import ShotReach
+from videocolor.refs.suggest import Keyframe, Measures, ShotFrames, keyframes_of, read_shots
 from videocolor.refs.worth import ShotWorth
 from videocolor.shots.detection import detect_shots
 from videocolor.shots.shot import Shot
@@ -92,13 +85,12 @@ def _weakest_frame(state: _ShotState, reach: ShotReach, frames: ShotFrames) -> W
 
 
 def _plan(
-    frames: ShotFrames, painted: Sequence[int], step: CoverageStep, horizon: int
+    frames: ShotFrames, painted: Sequence[int], measures: Measures, horizon: int
 ) -> tuple[_ShotState, WeakFrame]:
     shot = frames.shot
     inside = [frame - shot.start for frame in painted if shot.start <= frame < shot.end]
-    fit = fit_to_paint(frames, shot.core)
-    reach = ShotReach(frames.frames(), candidate_positions(fit), step, horizon, inside)
-    state = _ShotState(shot, ShotWorth(reach, scored_positions(frames), inside), [])
+    worth, reach = measures.worth(frames, horizon, inside)
+    state = _ShotState(shot, worth, [])
     weak = _weakest_frame(state, reach, frames)
     reach.release()
     return state, weak
@@ -127,13 +119,13 @@ def suggest_additions(
     ``painted`` frames, and the ``weakest`` frames as the painted ones leave them."""
     if shots is None:
         shots = list(detect_shots(source, fps=fps, progress=progress))
-    step = CoverageStep()
+    measures = Measures.default()
     states: list[_ShotState] = []
     weak: list[WeakFrame] = []
     for reel, frames in read_shots(
         source, shots, flow_width=flow_width, fps=fps, label="weighing keyframes", progress=progress
     ):
-        state, weakest_here = _plan(frames, painted, step, reel.horizon)
+        state, weakest_here = _plan(frames, painted, measures, reel.horizon)
         states.append(state)
         weak.append(weakest_here)
     info, rate = reel.info, reel.frame_rate

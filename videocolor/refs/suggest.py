@@ -32,6 +32,7 @@ from videocolor.io import StreamInfo, open_source
 from videocolor.memory.spill import spill_array
 from videocolor.progress import Reporter
 from videocolor.refs.coverage import CoverageStep
+from videocolor.refs.likeness import LikenessMeter
 from videocolor.refs.reach import ShotReach, candidate_positions
 from videocolor.refs.worth import Gain, ShotWorth
 from videocolor.shots.detection import detect_shots
@@ -226,16 +227,37 @@ def reason_for(gain: Gain | None, shot: Shot, worth: ShotWorth, key: int) -> str
     return f"frame {frame}: {abs(frame - nearest)} frames from the nearest keyframe ({nearest})"
 
 
+@dataclass(frozen=True)
+class Measures:
+    """What a shot's frames are measured with: flow coverage and the matcher's likeness."""
+
+    step: CoverageStep
+    meter: LikenessMeter
+
+    @classmethod
+    def default(cls) -> Measures:
+        return cls(CoverageStep(), LikenessMeter())
+
+    def worth(
+        self, frames: ShotFrames, horizon: int, painted: Sequence[int] = ()
+    ) -> tuple[ShotWorth, ShotReach]:
+        """The worth model of the shot in ``frames`` (its candidates: the frames fit to paint)
+        and the reach it is built on, still able to walk masks."""
+        candidates = candidate_positions(fit_to_paint(frames, frames.shot.core))
+        small = frames.frames()
+        reach = ShotReach(small, candidates, self.step, horizon, painted)
+        likeness = self.meter.measure(small, sorted({*(int(c) for c in candidates), *painted}))
+        return ShotWorth(reach, likeness, scored_positions(frames), painted), reach
+
+
 def plan_shot(
-    frames: ShotFrames, settings: SuggestSettings, step: CoverageStep, horizon: int
+    frames: ShotFrames, settings: SuggestSettings, measures: Measures, horizon: int
 ) -> ShotPlan:
     """The keyframes of one shot whose frames are all in ``frames``."""
     shot = frames.shot
-    fit = fit_to_paint(frames, shot.core)
-    scored = scored_positions(frames)
-    reach = ShotReach(frames.frames(), candidate_positions(fit), step, horizon)
+    worth, reach = measures.worth(frames, horizon)
     reach.release()
-    worth = ShotWorth(reach, scored)
+    scored = worth.scored
     chosen = _choose(worth, _count_for(shot, settings), settings)
     lowest = float(worth.coverage(chosen)[scored].min()) if chosen else 0.0
     return ShotPlan(shot, tuple(keyframes_of(shot, worth, chosen)), lowest)
@@ -315,7 +337,7 @@ def suggest_keyframes(
     """The keyframes to paint in every shot of ``source`` (shots detected when not given)."""
     if shots is None:
         shots = list(detect_shots(source, fps=fps, progress=progress))
-    step = CoverageStep()
+    measures = Measures.default()
     plans: list[ShotPlan] = []
     reel = None
     for reel, frames in read_shots(
@@ -326,6 +348,6 @@ def suggest_keyframes(
         label="choosing keyframes",
         progress=progress,
     ):
-        plans.append(plan_shot(frames, settings, step, reel.horizon))
+        plans.append(plan_shot(frames, settings, measures, reel.horizon))
     frame_count = plans[-1].shot.end if plans else 0
     return Suggestion(Path(source), reel.info, reel.frame_rate, frame_count, tuple(plans), settings)

@@ -1,20 +1,23 @@
 """What a set of keyframes is worth to a shot, and the keyframes that are worth the most.
 
-The engine colours each frame from the nearest keyframe on each side
-(:mod:`videocolor.engine.shot`). How much colour quality a frame loses, coloured from keyframe
-``k``, is predicted from ``k``'s reach there (:mod:`videocolor.refs.reach`) and the distance:
+The engine colours each frame from the nearest keyframe on each side along optical flow
+(:mod:`videocolor.engine.shot`), and what the flow loses from the places of all the shot's keyframes
+that look alike to its matcher. How much colour quality a frame loses is predicted from both:
 
     loss (dB) = REACH_DB x (1 - reach) + DISTANCE_DB x ln(1 + distance)
+                + LIKENESS_DB x (1 - likeness) [+ BEFORE_FIRST_DB]
 
-fitted by least squares on the training clips (``docs/benchmarks.md``), each clip coloured
-from one keyframe at a time. A frame between two keyframes loses what its better side loses,
-less a small gain when the two sides are alike (the engine fuses them by confidence, so a
-second weak chain adds little to a strong one); measured on the same clips coloured from two
-keyframes. A shot's expected loss is the sum over its frames outside transitions.
+with ``reach`` and ``distance`` those of the better side (:mod:`videocolor.refs.reach`),
+``likeness`` what the frame's worst-matched places find in the nearest-looking keyframe
+(:mod:`videocolor.refs.likeness`), and the last term for frames before the shot's first
+keyframe. The constants were fitted by least squares on the training
+clips, each coloured from one keyframe at a time, and predict the clips coloured from two
+keyframes as well (``docs/benchmarks.md``). A shot's expected loss is the sum over its frames
+outside transitions.
 
 Keyframes are chosen greedily (each one the candidate that lowers the loss most), then each in
 turn is moved to the candidate that is best with the others fixed, until none moves. On a shot of
-even reach this lands on evenly spaced keyframes centred in their stretches; where the picture
+even content this lands on evenly spaced keyframes centred in their stretches; where the picture
 changes unevenly (a pan that speeds up, something entering) they move towards the change.
 """
 
@@ -25,17 +28,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videocolor.refs.likeness import ShotLikeness
 from videocolor.refs.reach import ShotReach
 
-#: dB lost where nothing of a frame is reachable from the keyframe, distance aside...
-REACH_DB = 8.1
-#: ...and per unit of ln(1 + frames from the keyframe), reach aside.
-DISTANCE_DB = 2.0
-#: A frame between two keyframes gains this much over its better side alone, when both sides
-#: would colour it alike...
-TWO_SIDED_DB = 0.4
-#: ...and less as they differ: by exp(-|loss difference| / this many dB).
-TWO_SIDED_SCALE = 6.0
+#: dB lost where nothing of a frame is reachable along flow from the keyframe, the rest aside...
+REACH_DB = 0.6
+#: ...per unit of ln(1 + frames from the keyframe)...
+DISTANCE_DB = 0.9
+#: ...per unit of likeness the frame's worst-matched places lack...
+LIKENESS_DB = 34.0
+#: ...and where the frame comes before the shot's first keyframe: the engine's smoother improves
+#: only frames that no chain reaches from a later keyframe, those after the last one.
+BEFORE_FIRST_DB = 0.7
 #: Most rounds of moving each keyframe to its best place.
 REFINE_ROUNDS = 4
 
@@ -54,12 +58,19 @@ class Gain:
 class ShotWorth:
     """Expected colour loss of keyframe sets for one shot.
 
-    ``reach`` gives the rows of the candidates and of the ``painted`` positions (already painted,
-    kept in every set); ``scored`` marks the frames that count.
+    ``reach`` and ``likeness`` measure the candidates and the ``painted`` positions (already
+    painted, kept in every set); ``scored`` marks the frames that count.
     """
 
-    def __init__(self, reach: ShotReach, scored: np.ndarray, painted: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        reach: ShotReach,
+        likeness: ShotLikeness,
+        scored: np.ndarray,
+        painted: Sequence[int] = (),
+    ) -> None:
         self.reach = reach
+        self.likeness = likeness
         self.scored = scored
         self.painted = tuple(sorted(set(painted)))
         positions = np.arange(reach.length)
@@ -95,12 +106,12 @@ class ShotWorth:
 
     def losses(self, keys: Sequence[int]) -> np.ndarray:
         """The expected loss of each frame (dB) with ``keys`` and the painted keyframes."""
-        left, right = self._sides([*self.painted, *keys], self._losses, np.inf)
-        better = np.minimum(np.minimum(left, right), self.unreached_loss)
-        both = np.isfinite(left) & np.isfinite(right)
-        difference = np.subtract(left, right, out=np.zeros_like(left), where=both)
-        bonus = TWO_SIDED_DB * np.exp(-np.abs(difference) / TWO_SIDED_SCALE)
-        return better - np.where(both, bonus, 0.0)
+        present = [*self.painted, *keys]
+        left, right = self._sides(present, self._losses, np.inf)
+        along_flow = np.minimum(np.minimum(left, right), self.unreached_loss)
+        before_first = np.isinf(left) & np.isfinite(right)
+        unlike = 1.0 - self.likeness.worst_matched(present)
+        return along_flow + LIKENESS_DB * unlike + np.where(before_first, BEFORE_FIRST_DB, 0.0)
 
     def coverage(self, keys: Sequence[int]) -> np.ndarray:
         """The reachable share of each frame, distance aside."""
