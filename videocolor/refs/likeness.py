@@ -69,14 +69,19 @@ class ShotLikeness:
         self.targets = targets
         self._best = {key: np.clip(row, -1.0, 1.0).astype(np.float16) for key, row in best.items()}
 
-    def worst_matched(self, keys: Sequence[int]) -> np.ndarray:
+    def best_over(self, keys: Sequence[int], taken: np.ndarray | None = None) -> np.ndarray | None:
+        """Each measured place's best likeness over ``keys`` and ``taken`` (what this gave for
+        other keys); None with neither."""
+        union = taken
+        for key in keys:
+            union = self._best[key] if union is None else np.maximum(union, self._best[key])
+        return union
+
+    def worst_matched(self, union: np.ndarray | None) -> np.ndarray:
         """Per frame of the shot, the likeness its worst-matched places (:data:`WORST_SHARE`) find
-        in the nearest-looking of ``keys``; 0 with no keys."""
-        if not keys:
+        in the nearest-looking keyframe, from :meth:`best_over`; 0 with no keyframe."""
+        if union is None:
             return np.zeros(self.length, np.float32)
-        union = self._best[keys[0]]
-        for key in keys[1:]:
-            union = np.maximum(union, self._best[key])
         rank = int(WORST_SHARE * (union.shape[1] - 1))
         worst = np.partition(union, rank, axis=1)[:, rank].astype(np.float32)
         return np.interp(np.arange(self.length), self.targets, worst).astype(np.float32)

@@ -107,10 +107,14 @@ class ShotWorth:
     def losses(self, keys: Sequence[int]) -> np.ndarray:
         """The expected loss of each frame (dB) with ``keys`` and the painted keyframes."""
         present = [*self.painted, *keys]
+        return self._losses_of(present, self.likeness.best_over(present))
+
+    def _losses_of(self, present: Sequence[int], matched: np.ndarray | None) -> np.ndarray:
+        """:meth:`losses` for all the keyframes ``present``, whose likeness union is ``matched``."""
         left, right = self._sides(present, self._losses, np.inf)
         along_flow = np.minimum(np.minimum(left, right), self.unreached_loss)
         before_first = np.isinf(left) & np.isfinite(right)
-        unlike = 1.0 - self.likeness.worst_matched(present)
+        unlike = 1.0 - self.likeness.worst_matched(matched)
         return along_flow + LIKENESS_DB * unlike + np.where(before_first, BEFORE_FIRST_DB, 0.0)
 
     def coverage(self, keys: Sequence[int]) -> np.ndarray:
@@ -119,7 +123,11 @@ class ShotWorth:
 
     def total(self, keys: Sequence[int]) -> float:
         """The shot's summed expected loss over its scored frames (lower is better)."""
-        return float(self.losses(keys)[self.scored].sum())
+        present = [*self.painted, *keys]
+        return self._total_of(present, self.likeness.best_over(present))
+
+    def _total_of(self, present: Sequence[int], matched: np.ndarray | None) -> float:
+        return float(self._losses_of(present, matched)[self.scored].sum())
 
     def mean_loss(self, keys: Sequence[int]) -> float:
         return float(self.losses(keys)[self.scored].mean())
@@ -130,7 +138,11 @@ class ShotWorth:
         options = [c for c in self.candidates if c not in taken]
         if not options:
             return None
-        totals = [self.total([*keys, c]) for c in options]
+        present = [*self.painted, *keys]
+        matched = self.likeness.best_over(present)  # the same for every option: taken once
+        totals = [
+            self._total_of([*present, c], self.likeness.best_over([c], matched)) for c in options
+        ]
         best = int(np.argmin(totals))
         return options[best], totals[best]
 
