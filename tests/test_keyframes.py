@@ -161,6 +161,23 @@ def test_add_one_to_a_painted_first_frame(steady_pan: Path) -> None:
     assert weakest.frame > 40 and weakest.unreached.mean() > 0.4 * 255
 
 
+def _chroma(bgr: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)[..., 1:].astype(np.float32)
+
+
+def test_weakest_frames_are_shown_as_the_painted_keyframes_colour_them(steady_pan: Path) -> None:
+    painted = {k: _crop(20 + 3 * k).astype(np.float32) / 255 for k in (0, 59)}
+    additions = suggest_additions(steady_pan, [0, 59], 1, shots=[Shot(0, 0, 60)], images=painted)
+    weak = additions.weakest[0]
+    assert 0 < weak.frame < 59 and weak.colour is not None
+    size = weak.grey.shape[::-1]
+    truth = cv2.resize(_crop(20 + 3 * weak.frame), size, interpolation=cv2.INTER_AREA)
+    truth = _chroma(cv2.cvtColor(truth, cv2.COLOR_RGB2BGR))
+    grey = _chroma(cv2.cvtColor(weak.grey, cv2.COLOR_GRAY2BGR))
+    # the painted colour carried there: far nearer the truth than grey (or than swapped channels)
+    assert np.abs(_chroma(weak.colour) - truth).mean() < 0.4 * np.abs(grey - truth).mean()
+
+
 def test_cli_add_writes_canvases_manifest_and_sheet(
     steady_pan: Path, tmp_path: Path, capsys
 ) -> None:

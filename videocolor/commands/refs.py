@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -101,8 +103,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=run_check)
 
 
-def _painted_frames(refdir: Path) -> list[int]:
-    return sorted({r.frame for r in read_references(refdir) if r.frame is not None})
+#: Painted keyframes are shown at the flow resolution: a copy this wide is plenty.
+_PAINTED_WIDTH = 512
+
+
+def _painted(refdir: Path) -> tuple[list[int], dict[int, np.ndarray]]:
+    """The frames painted in ``refdir`` and each readable one's image (RGB in [0, 1], at most
+    :data:`_PAINTED_WIDTH` wide, so a reel's worth of 4K paintings fits in memory)."""
+    references = [r for r in read_references(refdir) if r.frame is not None]
+    images = {}
+    for reference in references:
+        if reference.image is None:
+            continue
+        rgb = reference.rgb()
+        if rgb.shape[1] > _PAINTED_WIDTH:
+            size = (_PAINTED_WIDTH, max(1, round(rgb.shape[0] * _PAINTED_WIDTH / rgb.shape[1])))
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        images[reference.frame] = rgb
+    return sorted({r.frame for r in references}), images
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -113,7 +131,7 @@ def run_add(args: argparse.Namespace) -> int:
         raise VideocolorError(
             f"--add K REFDIR: K is how many frames to add, a number from 1; got {count_text!r}"
         ) from None
-    painted = _painted_frames(Path(refdir))
+    painted, images = _painted(Path(refdir))
     additions = suggest_more_references(
         args.input,
         painted,
@@ -122,6 +140,7 @@ def run_add(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         fps=args.fps,
         progress=not args.quiet,
+        images=images,
     )
     summary = {
         "painted": list(additions.painted),

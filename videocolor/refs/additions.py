@@ -6,21 +6,25 @@ whole reel: each is the candidate that lowers the reel's expected colour loss
 (:mod:`videocolor.refs.worth`, summed over frames, so a long shot counts for its length) the
 most, except that every shot without a keyframe gets one before any shot gets more. Each
 addition says why, and the frames that are weakest now are kept with the part of the picture no
-painted keyframe reaches, for the contact sheet.
+painted keyframe reaches and, given the painted images, coloured as they would look now
+(:mod:`videocolor.refs.preview`), for the contact sheet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from videocolor.colorizers.network import ColorNetwork
+from videocolor.engine.clip import EngineSettings
 from videocolor.io import StreamInfo
 from videocolor.refs.coverage import walk_size
+from videocolor.refs.preview import colour_as_now
 from videocolor.refs.reach import ShotReach
 from videocolor.refs.suggest import Keyframe, Measures, ShotFrames, keyframes_of, read_shots
 from videocolor.refs.worth import ShotWorth
@@ -30,8 +34,10 @@ from videocolor.shots.shot import Shot
 
 @dataclass(frozen=True)
 class WeakFrame:
-    """A frame as the painted keyframes leave it: ``grey`` (uint8, the flow resolution) and
-    ``unreached`` (uint8 mask, 255 where no painted keyframe's colour arrives)."""
+    """A frame as the painted keyframes leave it: ``grey`` (uint8, the flow resolution),
+    ``unreached`` (uint8 mask, 255 where no painted keyframe's colour arrives) and ``colour``
+    (8-bit BGR, the flow resolution: the engine's colour from the painted images; None when
+    they were not given)."""
 
     frame: int
     shot: int
@@ -39,6 +45,7 @@ class WeakFrame:
     coverage: float
     grey: np.ndarray
     unreached: np.ndarray
+    colour: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,21 @@ def _plan(
     return state, weak
 
 
+def _may_show(candidate: WeakFrame, weak: Sequence[WeakFrame], count: int) -> bool:
+    """Whether a shot's weakest frame can still be among the ``count`` weakest of the reel: only
+    those are coloured, an engine run each."""
+    losses = sorted((w.loss for w in weak), reverse=True)
+    return len(losses) < count or candidate.loss > losses[count - 1]
+
+
+def _coloured(
+    weak: WeakFrame, frames: ShotFrames, images: Mapping[int, np.ndarray], engine: EngineSettings
+) -> WeakFrame:
+    start = frames.shot.start
+    inside = {f - start: rgb for f, rgb in images.items() if start <= f < start + frames.count}
+    return replace(weak, colour=colour_as_now(frames.small, weak.frame - start, inside, engine))
+
+
 def _best_in(state: _ShotState) -> tuple[int, float] | None:
     """The shot's best next addition and how much it lowers the shot's summed loss."""
     best = state.worth.best_addition(state.added)
@@ -114,12 +136,15 @@ def suggest_additions(
     fps: Fraction | None = None,
     progress: bool = False,
     weakest: int = 8,
+    images: Mapping[int, np.ndarray] | None = None,
 ) -> Additions:
     """The ``count`` frames of ``source`` whose painting lowers its expected loss most, given the
-    ``painted`` frames, and the ``weakest`` frames as the painted ones leave them."""
+    ``painted`` frames, and the ``weakest`` frames as the painted ones leave them: coloured as
+    they would look now when ``images`` (painted frame → RGB in [0, 1]) are given."""
     if shots is None:
         shots = list(detect_shots(source, fps=fps, progress=progress))
     measures = Measures.default()
+    engine = EngineSettings(network=ColorNetwork()) if images is not None else None
     states: list[_ShotState] = []
     weak: list[WeakFrame] = []
     for reel, frames in read_shots(
@@ -127,6 +152,8 @@ def suggest_additions(
     ):
         state, weakest_here = _plan(frames, painted, measures, reel.horizon)
         states.append(state)
+        if images is not None and engine is not None and _may_show(weakest_here, weak, weakest):
+            weakest_here = _coloured(weakest_here, frames, images, engine)
         weak.append(weakest_here)
     info, rate = reel.info, reel.frame_rate
     scored = sum(int(s.worth.scored.sum()) for s in states)

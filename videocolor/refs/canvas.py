@@ -13,7 +13,7 @@ The folder appears whole or not at all (:class:`videocolor.io.safe_output.Atomic
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
@@ -191,13 +191,24 @@ def suggest_references(
     return _write_folder(source, refdir, overwrite, choose, _manifest, _sheet)
 
 
-def _unreached_overlay(weak: WeakFrame) -> np.ndarray:
-    """The weak frame in grey with what no painted keyframe reaches tinted magenta (BGR)."""
+#: BGR of what the contact sheet marks as reached by no painted keyframe.
+_UNREACHED = (255, 0, 255)
+
+
+def _weak_tile_image(weak: WeakFrame) -> np.ndarray:
+    """The weak frame as the painted keyframes colour it (grey when they were not given), with
+    what none of them reaches tinted magenta on the grey and outlined in magenta on the colour."""
     height, width = weak.grey.shape
+    mask = cv2.resize(weak.unreached, (width, height), interpolation=cv2.INTER_NEAREST)
+    if weak.colour is not None:
+        outlined = weak.colour.copy()
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(outlined, contours, -1, _UNREACHED, 1, cv2.LINE_AA)
+        return outlined
     grey = cv2.cvtColor(weak.grey, cv2.COLOR_GRAY2BGR)
-    mask = cv2.resize(weak.unreached, (width, height), interpolation=cv2.INTER_NEAREST) > 127
+    inside = mask > 127
     tinted = grey.copy()
-    tinted[mask] = (0.5 * grey[mask] + (127, 0, 127)).astype(np.uint8)
+    tinted[inside] = (0.5 * grey[inside] + np.array(_UNREACHED) * 0.5).astype(np.uint8)
     return tinted
 
 
@@ -213,18 +224,18 @@ def _additions_sheet(additions: Additions, thumbnails: dict[int, np.ndarray]) ->
     )
     weak = tuple(
         Tile(
-            _unreached_overlay(w),
+            _weak_tile_image(w),
             (
                 f"frame {w.frame} (shot {w.shot})",
                 f"{w.coverage:.0%} reached, -{w.loss:.1f} dB",
-                "magenta: guessed",
+                "magenta: no keyframe reaches",
             ),
         )
         for w in additions.weakest
     )
     rows = [
         SheetRow(("paint next", f"{len(paint)} frames"), paint),
-        SheetRow(("weakest now", "with the painted", f"{len(additions.painted)} keyframes"), weak),
+        SheetRow(("weakest now", "as they look with", f"{len(additions.painted)} painted"), weak),
     ]
     title = (
         f"{additions.source.name}: {len(additions.keyframes)} keyframes to add to "
@@ -263,11 +274,15 @@ def suggest_more_references(
     overwrite: bool = False,
     fps: Fraction | None = None,
     progress: bool = False,
+    images: Mapping[int, np.ndarray] | None = None,
 ) -> Additions:
     """Choose ``count`` frames to paint next beside the ``painted`` ones and write them, with
-    their manifest and a contact sheet of the weakest frames, to ``outdir``."""
+    their manifest and a contact sheet of the weakest frames (coloured as they would look now
+    when ``images``, painted frame → RGB in [0, 1], are given), to ``outdir``."""
 
     def choose() -> Additions:
-        return suggest_additions(source, painted, count, shots=shots, fps=fps, progress=progress)
+        return suggest_additions(
+            source, painted, count, shots=shots, fps=fps, progress=progress, images=images
+        )
 
     return _write_folder(source, outdir, overwrite, choose, _additions_manifest, _additions_sheet)

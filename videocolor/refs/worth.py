@@ -37,8 +37,8 @@ REACH_DB = 0.6
 DISTANCE_DB = 0.9
 #: ...per unit of likeness the frame's worst-matched places lack...
 LIKENESS_DB = 34.0
-#: ...and where the frame comes before the shot's first keyframe: the engine's smoother improves
-#: only frames that no chain reaches from a later keyframe, those after the last one.
+#: ...and where the frame comes before the shot's first keyframe: in the training footage frames
+#: before a keyframe lose more than frames as far after it, beyond what reach and likeness show.
 BEFORE_FIRST_DB = 0.7
 #: Most rounds of moving each keyframe to its best place.
 REFINE_ROUNDS = 4
