@@ -151,6 +151,20 @@ def test_each_keyframe_says_why(steady_pan: Path) -> None:
     assert any("of the picture is new since frame" in r for r in reasons), reasons
 
 
+def test_keyframes_say_when_the_picture_changes_without_moving(tmp_path: Path) -> None:
+    """A still picture dissolving slowly into another, taken as one shot: the flow reaches every
+    frame, and what the keyframes lack is a look at the other picture."""
+    first = _crop(60).astype(np.float32)
+    second = cv2.resize(skdata.coffee(), (WIDTH, HEIGHT)).astype(np.float32)
+    frames = [((1 - k / 59) * first + k / 59 * second).astype(np.uint8) for k in range(60)]
+    clip = _encode(tmp_path / "changing.mp4", frames)
+    suggestion = suggest_keyframes(clip, shots=[Shot(0, 0, 60)], settings=SuggestSettings(every=30))
+    reasons = [k.reason for k in suggestion.keyframes]
+    assert len(reasons) == 2 and all(
+        "look unlike anything in the other keyframes" in r for r in reasons
+    )
+
+
 def test_add_one_to_a_painted_first_frame(steady_pan: Path) -> None:
     additions = suggest_additions(steady_pan, [0], 1, shots=[Shot(0, 0, 60)])
     (added,) = additions.keyframes

@@ -224,6 +224,11 @@ def reason_for(gain: Gain | None, shot: Shot, worth: ShotWorth, key: int) -> str
     if gain.reached < 0.8:
         new = f"new since frame {nearest}" if nearest < frame else f"not yet in frame {nearest}"
         return f"frame {frame}: {1 - gain.reached:.0%} of the picture is {new}"
+    if gain.likeness_db > gain.along_flow_db:
+        return (
+            f"frame {frame}: parts of the picture look unlike anything in the other keyframes "
+            f"(nearest: frame {nearest})"
+        )
     return f"frame {frame}: {abs(frame - nearest)} frames from the nearest keyframe ({nearest})"
 
 

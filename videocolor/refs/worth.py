@@ -53,6 +53,8 @@ class Gain:
     nearest: int | None  # that keyframe's position in the shot
     loss_before: float  # the shot's mean expected loss per frame, dB
     loss_after: float
+    along_flow_db: float  # how much ``frame``'s expected loss falls along flow...
+    likeness_db: float  # ... and through its least-alike places finding their like
 
 
 class ShotWorth:
@@ -111,11 +113,19 @@ class ShotWorth:
 
     def _losses_of(self, present: Sequence[int], matched: np.ndarray | None) -> np.ndarray:
         """:meth:`losses` for all the keyframes ``present``, whose likeness union is ``matched``."""
+        along_flow, unlike = self._parts(present, matched)
+        return along_flow + unlike
+
+    def _parts(
+        self, present: Sequence[int], matched: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each frame's expected loss along flow (before the first keyframe included) and for
+        its least-alike places, dB."""
         left, right = self._sides(present, self._losses, np.inf)
         along_flow = np.minimum(np.minimum(left, right), self.unreached_loss)
         before_first = np.isinf(left) & np.isfinite(right)
-        unlike = 1.0 - self.likeness.worst_matched(matched)
-        return along_flow + LIKENESS_DB * unlike + np.where(before_first, BEFORE_FIRST_DB, 0.0)
+        unlike = LIKENESS_DB * (1.0 - self.likeness.worst_matched(matched))
+        return along_flow + np.where(before_first, BEFORE_FIRST_DB, 0.0), unlike
 
     def coverage(self, keys: Sequence[int]) -> np.ndarray:
         """The reachable share of each frame, distance aside."""
@@ -164,10 +174,14 @@ class ShotWorth:
 
     def gain(self, keys: Sequence[int], added: int) -> Gain:
         """What adding ``added`` to ``keys`` does: the scored frame it helps most."""
-        before, after = self.losses(keys), self.losses([*keys, added])
+        present = sorted({*self.painted, *keys})
+        flow_before, unlike_before = self._parts(present, self.likeness.best_over(present))
+        flow_after, unlike_after = self._parts(
+            [*present, added], self.likeness.best_over([*present, added])
+        )
+        before, after = flow_before + unlike_before, flow_after + unlike_after
         helped = np.where(self.scored, before - after, -np.inf)
         frame = int(np.argmax(helped))
-        present = sorted({*self.painted, *keys})
         nearest = min(present, key=lambda k: abs(k - frame)) if present else None
         reached = float(self._rows[nearest][frame]) if nearest is not None else 0.0
         return Gain(
@@ -176,4 +190,6 @@ class ShotWorth:
             nearest,
             float(before[self.scored].mean()),
             float(after[self.scored].mean()),
+            float(flow_before[frame] - flow_after[frame]),
+            float(unlike_before[frame] - unlike_after[frame]),
         )
