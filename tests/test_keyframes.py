@@ -222,6 +222,20 @@ def test_cli_add_refuses_a_bad_count_and_a_missing_folder(
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_add_refuses_painted_frames_outside_the_video_unless_offset(
+    steady_pan: Path, tmp_path: Path, capsys
+) -> None:
+    painted = tmp_path / "painted"
+    painted.mkdir()
+    cv2.imwrite(str(painted / "000110.png"), cv2.cvtColor(_crop(50), cv2.COLOR_RGB2BGR))
+    base = ["-q", "refs", "suggest", str(steady_pan), "--add", "1", str(painted)]
+    assert main([*base, "-o", str(tmp_path / "out")]) == 1
+    assert "name frames 110, outside the video's frames 0-59" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert main([*base, "--offset", "-100", "-o", str(tmp_path / "out"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["painted"] == [10]
+
+
 # ------------------------------------------------------------------------- bench protocols
 
 

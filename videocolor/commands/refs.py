@@ -77,7 +77,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar=("K", "REFDIR"),
         help="given the keyframes already painted in REFDIR, write the K frames whose painting "
         "would raise quality most, each with the reason, and a contact sheet of the weakest "
-        "frames as the painted keyframes leave them",
+        "frames as the painted keyframes colour them now",
+    )
+    suggest.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="with --add: added to frame numbers taken from REFDIR's file names, for references "
+        "numbered from another origin (e.g. --offset -869)",
     )
     suggest.add_argument("--overwrite", action="store_true", help="replace an existing folder")
     suggest.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -107,10 +114,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 _PAINTED_WIDTH = 512
 
 
-def _painted(refdir: Path) -> tuple[list[int], dict[int, np.ndarray]]:
+def _painted(refdir: Path, offset: int) -> tuple[list[int], dict[int, np.ndarray]]:
     """The frames painted in ``refdir`` and each readable one's image (RGB in [0, 1], at most
     :data:`_PAINTED_WIDTH` wide, so a reel's worth of 4K paintings fits in memory)."""
-    references = [r for r in read_references(refdir) if r.frame is not None]
+    references = [r for r in read_references(refdir, offset=offset) if r.frame is not None]
     images = {}
     for reference in references:
         if reference.image is None:
@@ -131,7 +138,7 @@ def run_add(args: argparse.Namespace) -> int:
         raise VideocolorError(
             f"--add K REFDIR: K is how many frames to add, a number from 1; got {count_text!r}"
         ) from None
-    painted, images = _painted(Path(refdir))
+    painted, images = _painted(Path(refdir), args.offset)
     additions = suggest_more_references(
         args.input,
         painted,

@@ -22,6 +22,7 @@ import numpy as np
 
 from videocolor.colorizers.network import ColorNetwork
 from videocolor.engine.clip import EngineSettings
+from videocolor.errors import ReferenceImageError
 from videocolor.io import StreamInfo
 from videocolor.refs.coverage import walk_size
 from videocolor.refs.preview import colour_as_now
@@ -103,6 +104,20 @@ def _plan(
     return state, weak
 
 
+def _refuse_outside(painted: Sequence[int], shots: Sequence[Shot]) -> None:
+    """Painted frames the shots do not hold are numbered from another origin: choosing beside
+    them would ignore them without a word."""
+    first, end = (shots[0].start, shots[-1].end) if shots else (0, 0)
+    outside = sorted(f for f in painted if not first <= f < end)
+    if outside:
+        named = ", ".join(str(f) for f in outside[:4]) + (", ..." if len(outside) > 4 else "")
+        raise ReferenceImageError(
+            f"painted keyframes name frames {named}, outside the video's frames {first}-{end - 1}: "
+            "number them from its first frame (0), or pass --offset "
+            "(`videocolor refs check VIDEO REFDIR` finds it)"
+        )
+
+
 def _may_show(candidate: WeakFrame, weak: Sequence[WeakFrame], count: int) -> bool:
     """Whether a shot's weakest frame can still be among the ``count`` weakest of the reel: only
     those are coloured, an engine run each."""
@@ -143,6 +158,7 @@ def suggest_additions(
     they would look now when ``images`` (painted frame → RGB in [0, 1]) are given."""
     if shots is None:
         shots = list(detect_shots(source, fps=fps, progress=progress))
+    _refuse_outside(painted, shots)
     measures = Measures.default()
     engine = EngineSettings(network=ColorNetwork()) if images is not None else None
     states: list[_ShotState] = []
