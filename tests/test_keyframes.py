@@ -192,12 +192,18 @@ def test_weakest_frames_are_shown_as_the_painted_keyframes_colour_them(steady_pa
     assert np.abs(_chroma(weak.colour) - truth).mean() < 0.4 * np.abs(grey - truth).mean()
 
 
+def _painted_folder(tmp_path: Path, frame: int) -> Path:
+    """A folder holding one painted keyframe named ``frame``: the pan's first frame in colour."""
+    painted = tmp_path / "painted"
+    painted.mkdir()
+    cv2.imwrite(str(painted / f"{frame:06d}.png"), cv2.cvtColor(_crop(20), cv2.COLOR_RGB2BGR))
+    return painted
+
+
 def test_cli_add_writes_canvases_manifest_and_sheet(
     steady_pan: Path, tmp_path: Path, capsys
 ) -> None:
-    painted = tmp_path / "painted"
-    painted.mkdir()
-    cv2.imwrite(str(painted / "000000.png"), cv2.cvtColor(_crop(20), cv2.COLOR_RGB2BGR))
+    painted = _painted_folder(tmp_path, 0)
     out = tmp_path / "next"
     args = ["-q", "refs", "suggest", str(steady_pan), "--add", "2", str(painted), "-o", str(out)]
     assert main([*args, "--json"]) == 0
@@ -225,9 +231,7 @@ def test_cli_add_refuses_a_bad_count_and_a_missing_folder(
 def test_cli_add_refuses_painted_frames_outside_the_video_unless_offset(
     steady_pan: Path, tmp_path: Path, capsys
 ) -> None:
-    painted = tmp_path / "painted"
-    painted.mkdir()
-    cv2.imwrite(str(painted / "000110.png"), cv2.cvtColor(_crop(50), cv2.COLOR_RGB2BGR))
+    painted = _painted_folder(tmp_path, 110)
     base = ["-q", "refs", "suggest", str(steady_pan), "--add", "1", str(painted)]
     assert main([*base, "-o", str(tmp_path / "out")]) == 1
     assert "name frames 110, outside the video's frames 0-59" in capsys.readouterr().err
