@@ -12,7 +12,7 @@ painted keyframe reaches and, given the painted images, coloured as they would l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -125,12 +125,16 @@ def _may_show(candidate: WeakFrame, weak: Sequence[WeakFrame], count: int) -> bo
     return len(losses) < count or candidate.loss > losses[count - 1]
 
 
-def _coloured(
-    weak: WeakFrame, frames: ShotFrames, images: Mapping[int, np.ndarray], engine: EngineSettings
-) -> WeakFrame:
-    start = frames.shot.start
-    inside = {f - start: rgb for f, rgb in images.items() if start <= f < start + frames.count}
-    return replace(weak, colour=colour_as_now(frames.small, weak.frame - start, inside, engine))
+def _colourer(images: Mapping[int, np.ndarray]) -> Callable[[WeakFrame, ShotFrames], WeakFrame]:
+    """What gives a weak frame its colour from the painted ``images``, with one engine."""
+    engine = EngineSettings(network=ColorNetwork())
+
+    def coloured(weak: WeakFrame, frames: ShotFrames) -> WeakFrame:
+        start = frames.shot.start
+        inside = {f - start: rgb for f, rgb in images.items() if start <= f < start + frames.count}
+        return replace(weak, colour=colour_as_now(frames.small, weak.frame - start, inside, engine))
+
+    return coloured
 
 
 def _best_in(state: _ShotState) -> tuple[int, float] | None:
@@ -160,7 +164,7 @@ def suggest_additions(
         shots = list(detect_shots(source, fps=fps, progress=progress))
     _refuse_outside(painted, shots)
     measures = Measures.default()
-    engine = EngineSettings(network=ColorNetwork()) if images is not None else None
+    colour = _colourer(images) if images is not None else None
     states: list[_ShotState] = []
     weak: list[WeakFrame] = []
     for reel, frames in read_shots(
@@ -168,8 +172,8 @@ def suggest_additions(
     ):
         state, weakest_here = _plan(frames, painted, measures, reel.horizon)
         states.append(state)
-        if images is not None and engine is not None and _may_show(weakest_here, weak, weakest):
-            weakest_here = _coloured(weakest_here, frames, images, engine)
+        if colour is not None and _may_show(weakest_here, weak, weakest):
+            weakest_here = colour(weakest_here, frames)
         weak.append(weakest_here)
     info, rate = reel.info, reel.frame_rate
     scored = sum(int(s.worth.scored.sum()) for s in states)

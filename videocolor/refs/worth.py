@@ -175,9 +175,10 @@ class ShotWorth:
     def gain(self, keys: Sequence[int], added: int) -> Gain:
         """What adding ``added`` to ``keys`` does: the scored frame it helps most."""
         present = sorted({*self.painted, *keys})
-        flow_before, unlike_before = self._parts(present, self.likeness.best_over(present))
+        matched = self.likeness.best_over(present)
+        flow_before, unlike_before = self._parts(present, matched)
         flow_after, unlike_after = self._parts(
-            [*present, added], self.likeness.best_over([*present, added])
+            [*present, added], self.likeness.best_over([added], matched)
         )
         before, after = flow_before + unlike_before, flow_after + unlike_after
         helped = np.where(self.scored, before - after, -np.inf)
