@@ -24,8 +24,10 @@ from videocolor.bench.protocol import even_frames, parse_protocol, parse_protoco
 from videocolor.bench.render import compose, luma_codes, unit_luma
 from videocolor.cli import main
 from videocolor.color import default_matrix
+from videocolor.commands.refs import painted_keyframes
 from videocolor.errors import VideocolorError
 from videocolor.refs.additions import suggest_additions
+from videocolor.refs.check import check_references
 from videocolor.refs.suggest import SuggestSettings, suggest_keyframes
 from videocolor.shots.shot import Shot
 
@@ -192,12 +194,34 @@ def test_weakest_frames_are_shown_as_the_painted_keyframes_colour_them(steady_pa
     assert np.abs(_chroma(weak.colour) - truth).mean() < 0.4 * np.abs(grey - truth).mean()
 
 
-def _painted_folder(tmp_path: Path, frame: int) -> Path:
-    """A folder holding one painted keyframe named ``frame``: the pan's first frame in colour."""
+def _painted_folder(tmp_path: Path, name: int, shows: int = 0) -> Path:
+    """A folder holding one painted keyframe named ``name``: the pan's frame ``shows`` in
+    colour."""
     painted = tmp_path / "painted"
     painted.mkdir()
-    cv2.imwrite(str(painted / f"{frame:06d}.png"), cv2.cvtColor(_crop(20), cv2.COLOR_RGB2BGR))
+    picture = cv2.cvtColor(_crop(20 + 3 * shows), cv2.COLOR_RGB2BGR)
+    cv2.imwrite(str(painted / f"{name:06d}.png"), picture)
     return painted
+
+
+def test_add_colours_from_the_painted_images_as_colorize_takes_them(
+    steady_pan: Path, tmp_path: Path
+) -> None:
+    """A painting framed 12 lines lower than its frame is aligned by the check before the weak
+    frames are coloured from it, as ``colorize`` aligns it; a painting of another picture is
+    left out, as ``colorize`` leaves it out."""
+    painted = tmp_path / "painted"
+    painted.mkdir()
+    lower = skdata.astronaut()[162 : 162 + HEIGHT, 20 : 20 + WIDTH]
+    cv2.imwrite(str(painted / "000000.png"), cv2.cvtColor(lower, cv2.COLOR_RGB2BGR))
+    other = skdata.chelsea()[:HEIGHT, :WIDTH]
+    cv2.imwrite(str(painted / "000030.png"), cv2.cvtColor(other, cv2.COLOR_RGB2BGR))
+    report = check_references(steady_pan, painted)
+    frames, images = painted_keyframes(report)
+    assert frames == [0]
+    truth = _crop(20).astype(np.float32) / 255
+    as_painted = lower.astype(np.float32) / 255
+    assert np.abs(images[0] - truth).mean() < 0.5 * np.abs(as_painted - truth).mean()
 
 
 def test_cli_add_writes_canvases_manifest_and_sheet(
@@ -231,7 +255,7 @@ def test_cli_add_refuses_a_bad_count_and_a_missing_folder(
 def test_cli_add_refuses_painted_frames_outside_the_video_unless_offset(
     steady_pan: Path, tmp_path: Path, capsys
 ) -> None:
-    painted = _painted_folder(tmp_path, 110)
+    painted = _painted_folder(tmp_path, 110, shows=10)
     base = ["-q", "refs", "suggest", str(steady_pan), "--add", "1", str(painted)]
     assert main([*base, "-o", str(tmp_path / "out")]) == 1
     assert "name frames 110, outside the video's frames 0-59" in capsys.readouterr().err

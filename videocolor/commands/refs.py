@@ -8,6 +8,7 @@ so a script can stop before colouring from a wrong reference.
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -19,11 +20,13 @@ from rich.table import Table
 
 from videocolor.commands.arguments import add_input_arguments, positive_int, print_json
 from videocolor.errors import VideocolorError
+from videocolor.refs.additions import refuse_outside
 from videocolor.refs.canvas import CONTACT_SHEET, suggest_more_references, suggest_references
 from videocolor.refs.check import ReferenceReport, check_references
-from videocolor.refs.reference import read_references
 from videocolor.refs.suggest import Keyframe, SuggestSettings
 from videocolor.shots.shot import timecode
+
+log = logging.getLogger("videocolor")
 
 _STYLE = {"OK": "green", "WARN": "yellow", "ERROR": "bold red"}
 
@@ -114,20 +117,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 _PAINTED_WIDTH = 512
 
 
-def _painted(refdir: Path, offset: int) -> tuple[list[int], dict[int, np.ndarray]]:
-    """The frames painted in ``refdir`` and each readable one's image (RGB in [0, 1], at most
-    :data:`_PAINTED_WIDTH` wide, so a reel's worth of 4K paintings fits in memory)."""
-    references = [r for r in read_references(refdir, offset=offset) if r.frame is not None]
+def painted_keyframes(report: ReferenceReport) -> tuple[list[int], dict[int, np.ndarray]]:
+    """The painted frames ``colorize`` would use and each one's image as it would use it
+    (resized to the frame, aligned where the check found it framed differently: RGB in [0, 1], at
+    most :data:`_PAINTED_WIDTH` wide, so a reel's worth of 4K paintings fits in memory). A
+    reference ``colorize`` would refuse is reported and left out, as there."""
+    width, height = report.frame_size
+    size = (min(width, _PAINTED_WIDTH), max(1, round(height * min(width, _PAINTED_WIDTH) / width)))
     images = {}
-    for reference in references:
-        if reference.image is None:
+    for reference in report.references:
+        if reference.frame is None:
             continue
-        rgb = reference.rgb()
-        if rgb.shape[1] > _PAINTED_WIDTH:
-            size = (_PAINTED_WIDTH, max(1, round(rgb.shape[0] * _PAINTED_WIDTH / rgb.shape[1])))
-            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        images[reference.frame] = rgb
-    return sorted({r.frame for r in references}), images
+        if not reference.usable:
+            reasons = "; ".join(f.message for f in reference.findings if f.level == "error")
+            log.warning("%s: not used (%s)", reference.path.name, reasons)
+            continue
+        rgb = reference.frame_rgb(width, height)
+        images[reference.frame] = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return sorted(images), images
+
+
+def _refuse_outside(report: ReferenceReport) -> None:
+    """Painted frames numbered from another origin would be ignored without a word."""
+    named = [r.frame for r in report.references if r.frame is not None]
+    hint = report.offset_hint.message if report.offset_hint else None
+    refuse_outside(named, report.shots, hint)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -138,12 +152,17 @@ def run_add(args: argparse.Namespace) -> int:
         raise VideocolorError(
             f"--add K REFDIR: K is how many frames to add, a number from 1; got {count_text!r}"
         ) from None
-    painted, images = _painted(Path(refdir), args.offset)
+    report = check_references(
+        args.input, Path(refdir), offset=args.offset, fps=args.fps, progress=not args.quiet
+    )
+    _refuse_outside(report)
+    painted, images = painted_keyframes(report)
     additions = suggest_more_references(
         args.input,
         painted,
         count,
         args.output,
+        shots=report.shots,
         overwrite=args.overwrite,
         fps=args.fps,
         progress=not args.quiet,

@@ -104,17 +104,21 @@ def _plan(
     return state, weak
 
 
-def _refuse_outside(painted: Sequence[int], shots: Sequence[Shot]) -> None:
+def refuse_outside(painted: Sequence[int], shots: Sequence[Shot], hint: str | None = None) -> None:
     """Painted frames the shots do not hold are numbered from another origin: choosing beside
-    them would ignore them without a word."""
+    them would ignore them without a word. ``hint``: the offset the check found, said instead of
+    where to find one."""
     first, end = (shots[0].start, shots[-1].end) if shots else (0, 0)
     outside = sorted(f for f in painted if not first <= f < end)
     if outside:
         named = ", ".join(str(f) for f in outside[:4]) + (", ..." if len(outside) > 4 else "")
         raise ReferenceImageError(
             f"painted keyframes name frames {named}, outside the video's frames {first}-{end - 1}: "
-            "number them from its first frame (0), or pass --offset "
-            "(`videocolor refs check VIDEO REFDIR` finds it)"
+            + (
+                hint
+                or "number them from its first frame (0), or pass --offset "
+                "(`videocolor refs check VIDEO REFDIR` finds it)"
+            )
         )
 
 
@@ -162,7 +166,7 @@ def suggest_additions(
     they would look now when ``images`` (painted frame → RGB in [0, 1]) are given."""
     if shots is None:
         shots = list(detect_shots(source, fps=fps, progress=progress))
-    _refuse_outside(painted, shots)
+    refuse_outside(painted, shots)
     measures = Measures.default()
     colour = _colourer(images) if images is not None else None
     states: list[_ShotState] = []

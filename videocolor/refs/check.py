@@ -67,6 +67,7 @@ class ReferenceReport:
     refdir: Path
     frame_count: int
     frame_rate: Fraction
+    frame_size: tuple[int, int]  # width, height
     shots: list[Shot]
     references: list[Reference]
     offset: int
@@ -309,5 +310,13 @@ def check_references(
             numbered.append((reference, row))
     hint = _offset_hint(numbered, offset, frame_count)
     return ReferenceReport(
-        Path(source), Path(refdir), frame_count, rate, list(shots), references, offset, hint
+        Path(source),
+        Path(refdir),
+        frame_count,
+        rate,
+        frame_size,
+        list(shots),
+        references,
+        offset,
+        hint,
     )
