@@ -26,6 +26,7 @@ from videocolor.cli import main
 from videocolor.color import default_matrix
 from videocolor.commands.refs import painted_keyframes
 from videocolor.errors import VideocolorError
+from videocolor.refs import suggest
 from videocolor.refs.additions import suggest_additions
 from videocolor.refs.check import check_references
 from videocolor.refs.suggest import SuggestSettings, suggest_keyframes
@@ -108,9 +109,9 @@ def _colour_psnr(clip: Path, keys: list[int]) -> np.ndarray:
 
 
 def test_one_keyframe_goes_where_the_engine_colours_the_shot_best(steady_pan: Path) -> None:
-    """The engine smooths only the frames after a shot's last keyframe, so the frames before its
-    first one lose more: one keyframe for a steady pan belongs before the middle, and the shot
-    comes out better coloured from it than from the middle frame."""
+    """Frames before a shot's first keyframe lose more in the training footage, so one keyframe
+    for a steady pan goes before the middle, and this pan comes out better coloured from it than
+    from the middle frame."""
     settings = SuggestSettings(every=60)
     (key,) = _frames(suggest_keyframes(steady_pan, shots=[Shot(0, 0, 60)], settings=settings))
     assert key < 30
@@ -119,16 +120,19 @@ def test_one_keyframe_goes_where_the_engine_colours_the_shot_best(steady_pan: Pa
     assert ours[neither].mean() > middle[neither].mean() + 1.0
 
 
-def test_budget_beats_even_spacing_where_the_pan_speeds_up(still_then_fast: Path) -> None:
-    """The engine colours the still-then-fast shot better from the suggested pair of keyframes
-    than from the evenly spaced one (20, 60)."""
+def test_keyframes_leave_even_spacing_only_for_a_gain_the_model_is_sure_of(
+    still_then_fast: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the pan speeds up, the loss model expects a pair nearer the fast part to gain about
+    0.05 dB a frame over the evenly spaced pair (20, 60): under the margin, so the pair stays
+    evenly spaced; without the margin it moves."""
     settings = SuggestSettings(every=40)
-    frames = _frames(suggest_keyframes(still_then_fast, shots=[Shot(0, 0, 80)], settings=settings))
+    shots = [Shot(0, 0, 80)]
     even = even_frames(80, 2)
-    assert len(frames) == 2 and frames != even
-    neither = [i for i in range(80) if i not in {*frames, *even}]
-    ours, theirs = _colour_psnr(still_then_fast, frames), _colour_psnr(still_then_fast, even)
-    assert ours[neither].mean() > theirs[neither].mean() + 0.3
+    assert _frames(suggest_keyframes(still_then_fast, shots=shots, settings=settings)) == even
+    monkeypatch.setattr(suggest, "EVEN_MARGIN_DB", 0.0)
+    moved = _frames(suggest_keyframes(still_then_fast, shots=shots, settings=settings))
+    assert len(moved) == 2 and moved != even
 
 
 def test_flash_and_damaged_frames_are_never_proposed(flashed: Path) -> None:

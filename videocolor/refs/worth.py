@@ -18,7 +18,9 @@ outside transitions.
 Keyframes are chosen greedily (each one the candidate that lowers the loss most), then each in
 turn is moved to the candidate that is best with the others fixed, until none moves. On a shot of
 even content this lands on evenly spaced keyframes centred in their stretches; where the picture
-changes unevenly (a pan that speeds up, something entering) they move towards the change.
+changes unevenly (a pan that speeds up, something entering) they move towards the change; the
+suggestion keeps them there only for a gain it is sure of
+(:data:`videocolor.refs.suggest.EVEN_MARGIN_DB`).
 """
 
 from __future__ import annotations
