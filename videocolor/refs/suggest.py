@@ -186,9 +186,10 @@ def _count_for(shot: Shot, settings: SuggestSettings) -> int | None:
 
 
 def _even(worth: ShotWorth, count: int) -> list[int]:
-    """``count`` candidates nearest to the centres of equal stretches of the scored frames."""
+    """``count`` candidates nearest to the frames holding the centres of equal stretches of the
+    scored frames."""
     scored = np.flatnonzero(worth.scored)
-    centres = scored[0] + (np.arange(count) + 0.5) * len(scored) / count
+    centres = scored[0] + np.floor((np.arange(count) + 0.5) * len(scored) / count)
     candidates = np.asarray(worth.candidates)
     picks = {int(candidates[np.argmin(np.abs(candidates - c))]) for c in centres}
     return sorted(picks)
