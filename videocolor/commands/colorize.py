@@ -150,8 +150,7 @@ def _split(
     for reference in references:
         cautions = "; ".join(f.message for f in reference.findings if f.level == "warn")
         if not reference.usable:
-            reasons = "; ".join(f.message for f in reference.findings if f.level == "error")
-            log.warning("%s: not used (%s)", reference.path.name, reasons)
+            log.warning("%s: not used (%s)", reference.path.name, reference.refusal)
             continue
         if cautions:  # the colour may land off: say why, so the colourist can fix the file
             log.warning("%s: used, but %s", reference.path.name, cautions)
@@ -167,8 +166,7 @@ def _refusal(refdir: Path, report: ReferenceReport, *, can_go_auto: bool) -> str
     """One line naming every reference file and why it was refused."""
     reasons = []
     for reference in report.references:
-        errors = [f.message for f in reference.findings if f.level == "error"]
-        reasons.append(f"{reference.path.name}: {'; '.join(errors) or 'not usable'}")
+        reasons.append(f"{reference.path.name}: {reference.refusal or 'not usable'}")
     hint = f" ({report.offset_hint.message})" if report.offset_hint else ""
     auto = "; --allow-auto colours automatically instead" if can_go_auto else ""
     return f"{refdir}: no usable reference image{hint}: {' | '.join(reasons)}{auto}"

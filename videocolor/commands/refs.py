@@ -129,8 +129,7 @@ def painted_keyframes(report: ReferenceReport) -> tuple[list[int], dict[int, np.
         if reference.frame is None:
             continue
         if not reference.usable:
-            reasons = "; ".join(f.message for f in reference.findings if f.level == "error")
-            log.warning("%s: not used (%s)", reference.path.name, reasons)
+            log.warning("%s: not used (%s)", reference.path.name, reference.refusal)
             continue
         rgb = reference.frame_rgb(width, height)
         images[reference.frame] = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)

@@ -96,6 +96,11 @@ class Reference:
     def usable(self) -> bool:
         return self.status != "ERROR"
 
+    @property
+    def refusal(self) -> str:
+        """Why the reference cannot be used, on one line (empty when it can)."""
+        return "; ".join(f.message for f in self.findings if f.level == "error")
+
     def add(self, level: Level, code: str, message: str) -> None:
         self.findings.append(Finding(level, code, message))
 

@@ -94,5 +94,4 @@ class StreamedReferences:
 
 
 def _report_unused(reference: Reference) -> None:
-    reasons = "; ".join(f.message for f in reference.findings if f.level == "error")
-    log.warning("%s: not used (%s)", reference.path.name, reasons)
+    log.warning("%s: not used (%s)", reference.path.name, reference.refusal)

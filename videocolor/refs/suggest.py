@@ -53,8 +53,7 @@ OUTLIER_AGREEMENT = 0.5
 #: A walk's reach is measured this many seconds from its keyframe at most.
 HORIZON_SECONDS = 10
 #: Keyframes leave even spacing only where the loss model expects that to colour the shot's
-#: frames this much better on average (dB): below it, its picks lost to even spacing by up to
-#: 1.2 dB on training clips; from it, by no more than 0.3 (``docs/benchmarks.md``).
+#: frames this much better on average (dB): smaller expected gains are within its error.
 EVEN_MARGIN_DB = 0.36
 
 
@@ -216,7 +215,7 @@ def _choose(worth: ShotWorth, count: int | None, settings: SuggestSettings) -> l
         return keys
     even = _even(worth, len(keys))
     moved = min((worth.refine(start) for start in (keys, even)), key=worth.total)
-    expected_gain = (worth.total(even) - worth.total(moved)) / max(int(worth.scored.sum()), 1)
+    expected_gain = worth.mean_loss(even) - worth.mean_loss(moved)
     return moved if expected_gain >= EVEN_MARGIN_DB else even
 
 
