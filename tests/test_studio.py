@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the studio extra (fastapi) is not installed")
-pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
+pytest.importorskip("httpx2", reason="FastAPI's TestClient needs httpx2")
 
 from fastapi.testclient import TestClient
 
