@@ -236,7 +236,8 @@ def reason_for(gain: Gain | None, shot: Shot, worth: ShotWorth, key: int) -> str
             f"frame {frame}: parts of the picture look unlike anything in the other keyframes "
             f"(nearest: frame {nearest})"
         )
-    return f"frame {frame}: {abs(frame - nearest)} frames from the nearest keyframe ({nearest})"
+    distance = abs(frame - nearest)
+    return f"frame {frame}: {distance} frames from the nearest other keyframe ({nearest})"
 
 
 @dataclass(frozen=True)
